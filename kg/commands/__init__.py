@@ -1,0 +1,1 @@
+"""One module per ``kg`` command (or group of related commands)."""

@@ -1,0 +1,106 @@
+"""``kg build`` and ``kg validate``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+from rdflib import RDF
+
+from ..build import KIND_CLASS, BuildResult, build
+from ..errors import UsageError, ValidationFailed
+from ..export import dump
+from ..fileio import local_path
+from ..records import ENTITY_TYPES
+from ..vocab import SKG
+from .common import add_monographs_option, monograph_paths
+
+#: Files every build writes: name -> export format.
+BUILD_OUTPUTS = {
+    "graph.ttl": "turtle",
+    "graph.nt": "ntriples",
+}
+
+
+def register(sub) -> None:
+    p = sub.add_parser("build", help="build, validate and write the graph and its exports",
+                       description="Build the monographs into a graph, validate it, write it and its exports into "
+                                   "an output folder and print a summary.")
+    add_monographs_option(p)
+    p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
+    p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (provenance is always checked)")
+    p.set_defaults(func=run_build)
+
+    v = sub.add_parser("validate", help="check the graph against the shapes, provenance and violation queries",
+                       description="Exit 0 when the graph conforms, 1 on violations, 2 when it cannot be loaded.")
+    add_monographs_option(v)
+    v.add_argument("--graph", metavar="PATH", help="a built graph (file or output folder) to check instead of building")
+    v.set_defaults(func=run_validate)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from ..validate import validate
+
+    result = build(monograph_paths(args))
+    if result.missing:
+        raise ValidationFailed(f"{len(result.missing)} record(s) missing from the graph: {'; '.join(result.missing[:5])}")
+    report = validate(result.graph, result.monographs, run_shacl=not args.no_validate)
+    if not report.conforms:
+        print(report.text(), file=sys.stderr)
+        raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
+    out = local_path(args.out, what="output folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create output folder {out}: {exc.strerror}") from None
+    written = write_outputs(result, out)
+    print(summary(result, report.checks, written))
+    return 0
+
+
+def write_outputs(result: BuildResult, out: Path) -> list[Path]:
+    """Render every output in memory first, then write each file atomically."""
+    from ..export import dumps
+
+    rendered = {name: dumps(result.graph, fmt) for name, fmt in BUILD_OUTPUTS.items()}
+    rendered["metadata.ttl"] = dumps(result.metadata, "turtle")
+    written = []
+    for name, text in rendered.items():
+        from ..fileio import write_text
+
+        write_text(out / name, text)
+        written.append(out / name)
+    return written
+
+
+def summary(result: BuildResult, checks: list[str], written: list[Path]) -> str:
+    g = result.graph
+    types = Counter(o for o in g.objects(None, RDF.type))
+    lines = [
+        f"built {len(result.monographs)} monograph(s): {', '.join(m.title for m in result.monographs)}",
+        f"triples: {len(g)}",
+        f"records in: {result.records_in}, statements out: {result.statements_out}",
+        "entities: " + ", ".join(f"{t} {types[SKG[t]]}" for t in ENTITY_TYPES if types[SKG[t]]),
+        "statements: " + ", ".join(f"{cls.split('#')[-1]} {types[cls]}" for cls, _ in KIND_CLASS.values() if types[cls]),
+        f"validated: {', '.join(checks)}: conforms",
+        "wrote: " + ", ".join(str(p) for p in written),
+    ]
+    return "\n".join(lines)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from ..build import load_all
+    from ..store import load_graph
+    from ..validate import validate
+
+    if args.graph:
+        graph = load_graph(args.graph)
+        monographs = load_all(monograph_paths(args))
+    else:
+        result = build(monograph_paths(args))
+        graph, monographs = result.graph, result.monographs
+    report = validate(graph, monographs)
+    print(report.text())
+    return 0 if report.conforms else 1

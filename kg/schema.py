@@ -1,0 +1,74 @@
+"""What the ontology allows: concept codes per scheme and relation names per statement kind.
+
+The data files name scale values by code (``possibly-effective``, ``mg``) and relations by local
+name (``convertedTo``); both are looked up here in the ontology, so a new code or relation is an
+ontology change, never a code change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import RDFS, SKOS, Graph, Literal, URIRef
+
+from . import resources
+from .vocab import SKG
+
+
+@dataclass(frozen=True)
+class Concept:
+    iri: URIRef
+    code: str
+    label: str
+    rank: int | None
+
+
+@cache
+def ontology() -> Graph:
+    """The ontology graph (parsed once per process)."""
+    g = Graph()
+    g.parse(resources.ontology_file(), format="turtle")
+    return g
+
+
+@cache
+def concepts(scheme: URIRef) -> dict[str, Concept]:
+    """Concepts of ``scheme`` keyed by their ``skos:notation`` code."""
+    g = ontology()
+    out: dict[str, Concept] = {}
+    for c in sorted(g.subjects(SKOS.inScheme, scheme)):
+        code = g.value(c, SKOS.notation)
+        if code is None:
+            continue
+        rank = g.value(c, SKG.rank)
+        out[str(code)] = Concept(
+            iri=URIRef(c),
+            code=str(code),
+            label=str(g.value(c, SKOS.prefLabel) or code),
+            rank=int(rank.toPython()) if isinstance(rank, Literal) else None,
+        )
+    return out
+
+
+@cache
+def relations(parent: URIRef) -> dict[str, URIRef]:
+    """Sub-properties of ``parent`` keyed by local name (``convertedTo`` -> IRI)."""
+    g = ontology()
+    prefix = str(SKG)
+    return {
+        str(p)[len(prefix):]: URIRef(p)
+        for p in sorted(g.subjects(RDFS.subPropertyOf, parent))
+        if str(p).startswith(prefix)
+    }
+
+
+SCHEMES = {
+    "evidence": SKG.EvidenceScale,
+    "safety": SKG.SafetyScale,
+    "severity": SKG.SeverityScale,
+    "precaution": SKG.PrecautionScale,
+    "route": SKG.RouteScheme,
+    "unit": SKG.UnitScheme,
+    "direction": SKG.FindingDirectionScheme,
+}

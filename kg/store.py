@@ -1,0 +1,72 @@
+"""Open a graph to query: a ``kg build`` output folder, a graph file, or the shipped monographs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from .errors import DataError, NotFound
+from .fileio import local_path
+
+#: File names ``kg build`` writes, in the order a folder is searched for the graph.
+GRAPH_FILES = ["graph.nt", "graph.ttl"]
+FORMATS_BY_SUFFIX = {
+    ".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld",
+    ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".nq": "nquads", ".trig": "trig", ".n3": "n3",
+}
+
+
+def graph_file(path: str | Path) -> Path:
+    """The graph file behind ``path`` (a file, or a ``kg build`` output folder).
+
+    :raises NotFound: when nothing loadable is there.
+    """
+    p = local_path(path, what="graph")
+    if p.is_dir():
+        for name in GRAPH_FILES:
+            if (p / name).is_file():
+                return p / name
+        raise NotFound(f"no graph file ({', '.join(GRAPH_FILES)}) in folder {p}; run 'kg build --out {p}' first")
+    if not p.is_file():
+        raise NotFound(f"no such graph file or folder: {p}")
+    return p
+
+
+def load_graph(path: str | Path) -> Graph:
+    """Parse the graph at ``path``.
+
+    :raises NotFound: for a missing file; :raises DataError: for one that does not parse.
+    """
+    from .build import new_graph
+
+    file = graph_file(path)
+    fmt = FORMATS_BY_SUFFIX.get(file.suffix.lower())
+    if fmt is None:
+        raise DataError(f"unknown graph file type {file.suffix!r}; expected one of: {', '.join(FORMATS_BY_SUFFIX)}",
+                        where=str(file))
+    g = new_graph()
+    try:
+        g.parse(file, format=fmt)
+    except Exception as exc:  # rdflib raises many unrelated types for bad input
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot parse graph: {first[:200]}", where=str(file)) from None
+    return g
+
+
+_default: Graph | None = None
+
+
+def default_graph() -> Graph:
+    """The graph of the shipped monographs, built in memory once per process."""
+    global _default
+    if _default is None:
+        from .build import build, shipped_paths
+
+        _default = build(shipped_paths()).graph
+    return _default
+
+
+def open_graph(path: str | Path | None) -> Graph:
+    """``path``'s graph, or the shipped monographs' graph when ``path`` is None."""
+    return default_graph() if path is None else load_graph(path)
