@@ -170,6 +170,9 @@ def build_graph(monographs: list[Monograph]) -> Graph:
     :raises DataError: when two files describe one entity inconsistently.
     """
     g = new_graph()
+    # The ontology travels with the data, so scale ranks, labels and class hierarchy are there
+    # for every query on every engine (no reasoner, no second graph).
+    g += schema.canonical_ontology()
     _entities(g, monographs)
     for m in monographs:
         _monograph(g, m)
@@ -420,7 +423,7 @@ def metadata_graph(graph: Graph, monographs: list[Monograph], triples: int) -> G
     entities = set(graph.subjects(RDF.type, None))
     g.add((DATASET, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
     versions = sorted({m.version for m in monographs})
-    g.add((DATASET, DCAT.version, Literal(", ".join(versions))))
+    g.add((DATASET, OWL.versionInfo, Literal(", ".join(versions))))
     for m in monographs:
         mono = monograph_iri(m.id)
         g.add((DATASET, DCTERMS.source, mono))

@@ -394,6 +394,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "subject": (_ref(), True),
         "relation": (None, True),  # filled below: needs the vocabulary
         "object": (_ref(), True),
+        "proportion": (_proportion, False),
         "context": (_str, False),
     },
     "physiology": {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDFS, SKOS, BNode, Graph, Literal, URIRef
 
 from . import resources
 from .vocab import SKG
@@ -30,6 +30,16 @@ def ontology() -> Graph:
     g = Graph()
     g.parse(resources.ontology_file(), format="turtle")
     return g
+
+
+@cache
+def canonical_ontology() -> Graph:
+    """The ontology with blank nodes (OWL lists) relabelled canonically, for byte-stable output."""
+    from rdflib.compare import to_canonical_graph
+
+    g = ontology()
+    has_bnodes = any(isinstance(x, BNode) for t in g for x in t)
+    return to_canonical_graph(g) if has_bnodes else g
 
 
 @cache

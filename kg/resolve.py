@@ -1,0 +1,106 @@
+"""Resolve what a user types (generic name, brand, synonym, any letter case) to graph entities.
+
+The index is built from the rows of the canned query ``entity-names`` (entity, type, label, name,
+kind), so it works the same on a local graph and on a remote endpoint. Unknown names are never
+dropped: :meth:`NameIndex.lookup` returns close-match suggestions for them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .errors import NotFound
+
+
+def fold(name: str) -> str:
+    """The comparison form of a name: NFKC, case-folded, inner whitespace collapsed.
+
+    >>> fold("  Valproic   ACID ")
+    'valproic acid'
+    """
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+@dataclass(frozen=True)
+class Match:
+    iri: str
+    label: str
+    type: str  # local name of the entity class, e.g. "Drug"
+    matched: str  # the name that matched
+    kind: str  # "label", "synonym" or "brand"
+
+
+@dataclass
+class Lookup:
+    query: str
+    matches: list[Match] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+
+
+_KIND_ORDER = {"label": 0, "brand": 1, "synonym": 2}
+
+
+class NameIndex:
+    """Names -> entities, with suggestions for what does not match."""
+
+    def __init__(self, rows: Iterable[dict]):
+        self._by_name: dict[str, dict[str, Match]] = {}
+        self._display: dict[str, str] = {}
+        for row in rows:
+            name = str(row["name"])
+            key = fold(name)
+            if not key:
+                continue
+            etype = str(row["type"]).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            match = Match(str(row["entity"]), str(row["label"]), etype, name, str(row["kind"]))
+            current = self._by_name.setdefault(key, {}).get(match.iri)
+            if current is None or _KIND_ORDER.get(match.kind, 9) < _KIND_ORDER.get(current.kind, 9):
+                self._by_name[key][match.iri] = match
+            self._display.setdefault(key, name)
+
+    @classmethod
+    def for_graph(cls, graph) -> "NameIndex":
+        """Index a local rdflib graph with the ``entity-names`` query."""
+        from .resources import queries_dir
+
+        text = (queries_dir() / "entity-names.rq").read_text(encoding="utf-8")
+        rows = [{k: str(v) for k, v in r.asdict().items()} for r in graph.query(text)]
+        return cls(rows)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def lookup(self, name: str, *, types: Iterable[str] | None = None) -> Lookup:
+        """Every entity ``name`` denotes (optionally only of ``types``), or suggestions."""
+        wanted = set(types) if types else None
+        key = fold(name)
+        found = [m for m in self._by_name.get(key, {}).values() if wanted is None or m.type in wanted]
+        found.sort(key=lambda m: (_KIND_ORDER.get(m.kind, 9), m.label, m.iri))
+        if found:
+            return Lookup(name, found)
+        return Lookup(name, [], self.suggest(name, types=wanted))
+
+    def suggest(self, name: str, *, n: int = 3, types: Iterable[str] | None = None) -> list[str]:
+        """Close matches among known names ("Dilantn" -> "Dilantin")."""
+        wanted = set(types) if types else None
+        keys = [k for k, ms in self._by_name.items() if wanted is None or any(m.type in wanted for m in ms.values())]
+        key = fold(name)[:200]
+        close = difflib.get_close_matches(key, keys, n=n, cutoff=0.75)
+        if not close and key:
+            close = [k for k in keys if k.startswith(key) or key in k.split()][:n]
+        return [self._display[k] for k in close]
+
+    def resolve_one(self, name: str, *, types: Iterable[str] | None = None) -> Match:
+        """The single best entity for ``name``.
+
+        :raises NotFound: with suggestions when nothing matches.
+        """
+        result = self.lookup(name, types=types)
+        if not result.matches:
+            hint = f"; did you mean: {', '.join(result.suggestions)}?" if result.suggestions else ""
+            shown = name if len(name) <= 60 else name[:57] + "..."
+            raise NotFound(f"unknown name {shown!r}{hint}")
+        return result.matches[0]
