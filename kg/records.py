@@ -49,8 +49,8 @@ _CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[^\s]+$")
 def normalise_id(value: str) -> str:
     """The canonical form of an id: lower case, ``_`` and ``.`` as ``-``.
 
-    >>> normalise_id("Eff_Burns")
-    'eff-burns'
+    >>> normalise_id("Eff_Sore_Throat")
+    'eff-sore-throat'
     """
     return re.sub(r"[_.]", "-", value.strip().lower())
 
@@ -504,7 +504,10 @@ def load_monograph(path: str | Path) -> Monograph:
     except _Bad as exc:
         raise ctx.fail(f"monograph: {exc}", line=meta.line) from None
 
-    source_path = local_path(source_name, what="source_text")
+    try:
+        source_path = local_path(source_name, what="source_text")
+    except DataError as exc:
+        raise ctx.fail(f"monograph: {exc.message}", line=meta.line) from None
     if not source_path.is_absolute():
         source_path = path.parent / source_path
     try:

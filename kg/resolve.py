@@ -84,7 +84,7 @@ class NameIndex:
         return Lookup(name, [], self.suggest(name, types=wanted))
 
     def suggest(self, name: str, *, n: int = 3, types: Iterable[str] | None = None) -> list[str]:
-        """Close matches among known names ("Dilantn" -> "Dilantin")."""
+        """Close matches among known names (a misspelt brand name finds the brand)."""
         wanted = set(types) if types else None
         keys = [k for k, ms in self._by_name.items() if wanted is None or any(m.type in wanted for m in ms.values())]
         key = fold(name)[:200]
