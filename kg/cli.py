@@ -17,6 +17,7 @@ from .errors import KGError
 #: Command modules, in the order ``kg --help`` lists them.
 COMMAND_MODULES = [
     "build",
+    "paths",
 ]
 
 

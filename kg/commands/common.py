@@ -22,3 +22,17 @@ def monograph_paths(args: argparse.Namespace):
     from ..build import shipped_paths
 
     return args.monographs if args.monographs else shipped_paths()
+
+
+def add_graph_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--graph", metavar="PATH",
+        help="a built graph: a graph file or a 'kg build' output folder (default: the shipped monographs, built in memory)",
+    )
+
+
+def graph_from_args(args: argparse.Namespace):
+    """The rdflib graph ``--graph`` names, or the shipped monographs' graph."""
+    from ..store import open_graph
+
+    return open_graph(getattr(args, "graph", None))
