@@ -18,6 +18,8 @@ from .errors import KGError
 COMMAND_MODULES = [
     "build",
     "paths",
+    "export",
+    "viz",
 ]
 
 

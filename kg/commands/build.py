@@ -17,10 +17,26 @@ from ..records import ENTITY_TYPES
 from ..vocab import SKG
 from .common import add_monographs_option, monograph_paths
 
-#: Files every build writes: name -> export format.
+#: Files every build writes: name -> export format (for KGX the name is a prefix:
+#: kgx_nodes.tsv and kgx_edges.tsv).
 BUILD_OUTPUTS = {
     "graph.ttl": "turtle",
     "graph.nt": "ntriples",
+    "graph.jsonld": "jsonld",
+    "graph.graphml": "graphml",
+    "cytoscape.json": "cytoscape",
+    "kgx": "kgx",
+}
+
+#: Pictures every build draws: name -> keyword arguments of :func:`kg.viz.render`.
+BUILD_PICTURES = {
+    "overview.html": {"view": "all"},
+    "overview.svg": {"view": "all"},
+    "overview.png": {"view": "all"},
+    "evidence.png": {"chart": "evidence"},
+    "evidence.svg": {"chart": "evidence"},
+    "severity.png": {"chart": "severity"},
+    "severity.svg": {"chart": "severity"},
 }
 
 
@@ -62,15 +78,23 @@ def run_build(args: argparse.Namespace) -> int:
 
 def write_outputs(result: BuildResult, out: Path) -> list[Path]:
     """Render every output in memory first, then write each file atomically."""
-    from ..export import dumps
+    from ..export import PART_SUFFIXES, dumps, dumps_parts
+    from ..fileio import write_bytes, write_text
+    from ..viz import picture_format, render
 
-    rendered = {name: dumps(result.graph, fmt) for name, fmt in BUILD_OUTPUTS.items()}
+    rendered: dict[str, str | bytes] = {}
+    for name, fmt in BUILD_OUTPUTS.items():
+        for part, text in dumps_parts(result.graph, fmt).items():
+            rendered[name + PART_SUFFIXES[fmt][part] if part else name] = text
     rendered["metadata.ttl"] = dumps(result.metadata, "turtle")
+    for name, options in BUILD_PICTURES.items():
+        rendered[name] = render(result.graph, picture_format(name), **options)
     written = []
-    for name, text in rendered.items():
-        from ..fileio import write_text
-
-        write_text(out / name, text)
+    for name, content in rendered.items():
+        if isinstance(content, bytes):
+            write_bytes(out / name, content)
+        else:
+            write_text(out / name, content)
         written.append(out / name)
     return written
 

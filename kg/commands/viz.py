@@ -1,0 +1,60 @@
+"""``kg viz``: an interactive HTML page, a static drawing or a chart of the graph."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..drawing import CHARTS
+from ..errors import UsageError
+from ..viz import VIEWS, picture_format, render
+from .common import add_graph_option, graph_from_args
+
+MAX_DEPTH = 5
+
+
+def _depth(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--depth must be a whole number, not {text!r}") from None
+    if not 0 <= value <= MAX_DEPTH:
+        raise argparse.ArgumentTypeError(f"--depth must be between 0 and {MAX_DEPTH}, not {value}")
+    return value
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "viz", help="draw the graph: interactive offline HTML, SVG or PNG, or a chart",
+        description="Draw a view of the graph into -o FILE; the file name's ending chooses the format. "
+                    ".html is one self-contained page that works offline (search box, legend, click a node "
+                    "or edge for its statement and quote); .svg and .png are static drawings. --chart draws "
+                    "conditions by evidence level (evidence) or interactions by severity (severity) "
+                    "as .svg or .png instead.")
+    p.add_argument("--view", choices=VIEWS, default="all",
+                   help="which relations to show (default: all)")
+    p.add_argument("--focus", metavar="NAME", help="draw only the neighbourhood of this entity (name, synonym or brand)")
+    p.add_argument("--depth", type=_depth, metavar="N",
+                   help=f"hops around --focus (default: 1, at most {MAX_DEPTH})")
+    p.add_argument("--chart", choices=CHARTS, help="draw a chart instead of the graph")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="picture to write (.html, .svg or .png)")
+    add_graph_option(p)
+    p.set_defaults(func=run_viz)
+
+
+def run_viz(args: argparse.Namespace) -> int:
+    from ..fileio import local_path, write_bytes, write_text
+
+    fmt = picture_format(args.output)
+    if args.depth is not None and not args.focus:
+        raise UsageError("--depth needs --focus")
+    target = local_path(args.output, what="output")
+    if not (target.parent if str(target.parent) else target).exists():
+        raise UsageError(f"folder does not exist: {target.parent}")
+    picture = render(graph_from_args(args), fmt, view=args.view, focus=args.focus, depth=args.depth,
+                     chart=args.chart)
+    if isinstance(picture, bytes):
+        write_bytes(target, picture)
+    else:
+        write_text(target, picture)
+    print(f"wrote: {target}")
+    return 0
