@@ -17,6 +17,8 @@ from .errors import KGError
 #: Command modules, in the order ``kg --help`` lists them.
 COMMAND_MODULES = [
     "build",
+    "query",
+    "clinical",
     "paths",
     "export",
     "viz",
