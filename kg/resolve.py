@@ -18,8 +18,8 @@ from .errors import NotFound
 def fold(name: str) -> str:
     """The comparison form of a name: NFKC, case-folded, inner whitespace collapsed.
 
-    >>> fold("  Valproic   ACID ")
-    'valproic acid'
+    >>> fold("  Moon   PETAL ")
+    'moon petal'
     """
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
