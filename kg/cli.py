@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "paths",
     "export",
     "viz",
+    "serve",
 ]
 
 

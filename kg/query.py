@@ -606,14 +606,24 @@ def _collect(result: Mapping[str, Any], limit: int, deadline: Deadline) -> Rows:
     return Rows(columns, rows)
 
 
-def open_engine(graph: str | Path | Graph | None = None) -> Engine:
+def open_engine(graph: str | Path | Graph | None = None, *, backend: str | None = None) -> Engine:
     """An engine for ``graph``: an rdflib Graph, a ``kg build`` output folder or graph file, or
-    (``None``) the shipped monographs built in memory."""
+    (``None``) the shipped monographs built in memory.
+
+    ``backend`` (``auto``, ``rdflib`` or ``oxigraph``; see :mod:`kg.oxstore`) picks the engine for
+    a path: ``auto`` takes the persistent Oxigraph store when the folder has one. A Graph that
+    wraps an Oxigraph store is queried by Oxigraph.
+    """
+    from .oxstore import OxigraphEngine, open_oxigraph, ox_store_of, resolve_backend
+
     if isinstance(graph, Graph):
-        return RdflibEngine(graph)
+        store = ox_store_of(graph)
+        return RdflibEngine(graph) if store is None else OxigraphEngine(store)
+    if resolve_backend(graph, backend) == "oxigraph":
+        return OxigraphEngine(open_oxigraph(graph))
     from .store import open_graph
 
-    return RdflibEngine(open_graph(graph))
+    return RdflibEngine(open_graph(graph, "rdflib"))
 
 
 # ---------------------------------------------------------------------------------------------

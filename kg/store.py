@@ -1,4 +1,10 @@
-"""Open a graph to query: a ``kg build`` output folder, a graph file, or the shipped monographs."""
+"""Open a graph to query: a ``kg build`` output folder, a graph file, or the shipped monographs.
+
+Two backends (:data:`kg.oxstore.BACKENDS`): ``rdflib`` parses the graph file into rdflib's memory
+store; ``oxigraph`` opens the persistent Oxigraph store ``kg build`` writes beside the files (or
+loads the file with pyoxigraph when there is none) and wraps it as an rdflib Graph. ``auto``, the
+default, takes the Oxigraph store when the folder has one.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +73,14 @@ def default_graph() -> Graph:
     return _default
 
 
-def open_graph(path: str | Path | None) -> Graph:
-    """``path``'s graph, or the shipped monographs' graph when ``path`` is None."""
+def open_graph(path: str | Path | None, backend: str | None = None) -> Graph:
+    """``path``'s graph, or the shipped monographs' graph when ``path`` is None, on ``backend``
+    (``auto``, ``rdflib`` or ``oxigraph``; None means ``auto``).
+
+    :raises UsageError: for an unknown backend.
+    """
+    from .oxstore import open_oxigraph, rdflib_graph, resolve_backend
+
+    if resolve_backend(path, backend) == "oxigraph":
+        return rdflib_graph(open_oxigraph(path))
     return default_graph() if path is None else load_graph(path)

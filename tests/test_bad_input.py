@@ -223,10 +223,10 @@ def test_cli_keeps_previous_output_when_a_later_build_fails(tmp_path, capsys):
     good = write(tmp_path, BASE)
     out = tmp_path / "out"
     assert main(["build", "--monographs", str(good), "--out", str(out)]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     write(tmp_path, broken(_set("effectiveness.0.level", "nonsense")))
     assert main(["build", "--monographs", str(good), "--out", str(out)]) == 2
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 def test_killed_build_leaves_previous_output_intact(tmp_path):
@@ -234,7 +234,8 @@ def test_killed_build_leaves_previous_output_intact(tmp_path):
     good = write(tmp_path, BASE)
     out = tmp_path / "out"
     assert main(["build", "--monographs", str(good), "--out", str(out)]) == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    names_before = {p.name for p in out.iterdir()}  # files and the Oxigraph store folder
     code = (
         "import os, kg.fileio as f\n"
         "real = os.replace\n"
@@ -245,10 +246,10 @@ def test_killed_build_leaves_previous_output_intact(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 9
-    after = {p.name: p.read_bytes() for p in out.iterdir() if not p.name.endswith(".part")}
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and not p.name.endswith(".part")}
     assert after == before
     # The interrupted temporary file is the only extra, and it is hidden and marked partial.
-    extras = [p.name for p in out.iterdir() if p.name not in before]
+    extras = [p.name for p in out.iterdir() if p.name not in names_before]
     assert all(name.startswith(".") and name.endswith(".part") for name in extras)
 
 

@@ -33,6 +33,8 @@ def test_two_builds_are_byte_identical_across_hash_seeds(tmp_path):
     for name in ("graph.ttl", "graph.nt", "metadata.ttl"):
         assert name in names
     for name in names:
+        if (a / name).is_dir():  # the Oxigraph store (RocksDB files); its triples: tests/test_backends.py
+            continue
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 

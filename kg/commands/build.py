@@ -47,6 +47,9 @@ def register(sub) -> None:
     add_monographs_option(p)
     p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (provenance is always checked)")
+    p.add_argument("--store", choices=["oxigraph", "none"], default="oxigraph",
+                   help="also write a persistent Oxigraph store (folder oxigraph/) that query commands open instead "
+                        "of parsing graph.nt; 'none' writes no store and removes an old one (default: oxigraph)")
     p.set_defaults(func=run_build)
 
     v = sub.add_parser("validate", help="check the graph against the shapes, provenance and violation queries",
@@ -72,8 +75,24 @@ def run_build(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out}: {exc.strerror}") from None
     written = write_outputs(result, out)
+    written += write_store_output(out, args.store)
     print(summary(result, report.checks, written))
     return 0
+
+
+def write_store_output(out: Path, store: str) -> list[Path]:
+    """Load ``out/graph.nt`` into the persistent Oxigraph store ``out/oxigraph`` (``store`` is
+    ``oxigraph``), or remove a stale store (``none``) so no query reads an older graph."""
+    import shutil
+
+    from ..oxstore import STORE_DIR, write_store
+
+    target = out / STORE_DIR
+    if store == "none":
+        if target.is_dir():
+            shutil.rmtree(target)
+        return []
+    return [write_store(out / "graph.nt", target)]
 
 
 def write_outputs(result: BuildResult, out: Path) -> list[Path]:

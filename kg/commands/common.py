@@ -36,3 +36,28 @@ def graph_from_args(args: argparse.Namespace):
     from ..store import open_graph
 
     return open_graph(getattr(args, "graph", None))
+
+
+def add_endpoint_option(parser: argparse.ArgumentParser, *, timeout: bool = True) -> None:
+    """``--endpoint URL`` (and ``--timeout``, unless the command has its own)."""
+    parser.add_argument(
+        "--endpoint", metavar="URL",
+        help="ask this SPARQL 1.1 endpoint (its query URL, e.g. http://127.0.0.1:7878/query) instead of a local graph",
+    )
+    if timeout:
+        parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                            help="longest an endpoint request may take (default: 30)")
+
+
+def endpoint_from_args(args: argparse.Namespace):
+    """The :class:`kg.remote.EndpointEngine` ``--endpoint`` names, or None without it."""
+    url = getattr(args, "endpoint", None)
+    if url is None:
+        return None
+    if getattr(args, "graph", None) or getattr(args, "backend", None) not in (None, "auto"):
+        from ..errors import UsageError
+
+        raise UsageError("give --graph (and --backend) or --endpoint, not both")
+    from ..remote import EndpointEngine
+
+    return EndpointEngine(url)

@@ -12,7 +12,7 @@ import json
 
 from ..errors import UsageError
 from ..paths import DEFAULT_LIMIT, DEFAULT_MAX_HOPS
-from .common import add_format_option, add_graph_option, graph_from_args
+from .common import add_endpoint_option, add_format_option, add_graph_option, endpoint_from_args, graph_from_args
 
 #: Upper bounds a user may ask for; beyond them a search is no longer "bounded".
 MAX_HOPS_CEILING = 8
@@ -52,6 +52,7 @@ def register(sub) -> None:
                    help=f"print at most K paths (default: {DEFAULT_LIMIT})")
     p.add_argument("--quotes", action="store_true", help="print the source quote behind each step")
     add_graph_option(p)
+    add_endpoint_option(p)
     add_format_option(p, FORMATS)
     p.set_defaults(func=run_path)
 
@@ -67,6 +68,7 @@ def register(sub) -> None:
     e.add_argument("--limit", type=_bounded("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
                    help=f"print at most K mechanism paths (default: {DEFAULT_LIMIT})")
     add_graph_option(e)
+    add_endpoint_option(e)
     add_format_option(e, FORMATS)
     e.set_defaults(func=run_explain)
 
@@ -127,11 +129,20 @@ def _pair(args):
     """
     from ..paths import project
 
-    graph = graph_from_args(args)
-    a, b = _resolve(graph, args.source, args.target)
+    depth = args.max_hops // 2 + 1
+    engine = endpoint_from_args(args)
+    if engine is not None:  # resolve on the endpoint, then fetch only the neighbourhood
+        from ..remote import fetch_neighbourhood, remote_names
+
+        index = remote_names(engine, timeout=args.timeout)
+        a, b = (index.resolve_one(name).iri for name in (args.source, args.target))
+    else:
+        graph = graph_from_args(args)
+        a, b = _resolve(graph, args.source, args.target)
     if a == b:
         raise UsageError(f"{args.source!r} and {args.target!r} name the same entity")
-    depth = args.max_hops // 2 + 1
+    if engine is not None:
+        graph = fetch_neighbourhood(engine, [a, b], depth, timeout=args.timeout)
     return project(graph, seeds=[a, b], depth=depth), a, b
 
 

@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
+from .common import add_endpoint_option, endpoint_from_args
 
 FORMATS = ["table", "json", "csv", "tsv"]
 
@@ -21,6 +22,7 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
     parser.add_argument("--graph", metavar="PATH",
                         help="a built graph: a 'kg build' output folder or a graph file "
                              "(default: the shipped monographs, built in memory)")
+    add_endpoint_option(parser, timeout=False)
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"stop a query after this many seconds (default: {DEFAULT_TIMEOUT:g})")
@@ -37,6 +39,9 @@ def engine_from_args(args: argparse.Namespace):
     """The engine the options name: for now the embedded rdflib engine over ``--graph``."""
     from ..query import open_engine
 
+    remote = endpoint_from_args(args)  # --endpoint URL: the same queries through SPARQLWrapper
+    if remote is not None:
+        return remote
     return open_engine(getattr(args, "graph", None))
 
 

@@ -1,0 +1,720 @@
+#!/usr/bin/env python
+"""Benchmark the knowledge graph at scale: rdflib Memory against the Oxigraph store against raw pyoxigraph.
+
+One run measures everything and prints one table, all figures side by side:
+
+1. ``kg synth`` data for each size (kept under ``benchmarks/data/``, git-ignored, reused when present);
+   the shipped glutamine monograph is built in too, so real names such as phenytoin resolve;
+2. the build, once per size (in its own process): loading and checking the data files, building the
+   graph, validation (SHACL; provenance and violation queries), writing N-Triples, loading the
+   persistent Oxigraph store;
+3. per size and backend, in its own process (so peak memory is that backend's alone, read with
+   ``resource.getrusage``): load or open, every canned query with its example parameters, a
+   10-drug medication check, a path query, the JSON-LD export; medians of repeated runs;
+4. end to end through the CLI (process start included): ``kg --version``, ``kg interactions phenytoin``
+   and ``kg path`` on the persisted store.
+
+Backends: ``rdflib`` is rdflib's in-memory store parsing graph.nt; ``oxigraph`` is the project's
+Oxigraph backend (the persistent store opened read-only, queried through kg.query's Engine interface,
+with the same guards; path and JSON-LD read it through oxrdflib); ``raw`` is pyoxigraph called
+directly with the same SPARQL text and substitutions, with no guards, no threads and no row dicts.
+
+Usage::
+
+    .venv/bin/python benchmarks/run.py                      # sizes 22 and 225 monographs (~1e5, ~1e6 triples)
+    .venv/bin/python benchmarks/run.py --sizes 3 --repeat 3  # a quick smoke run
+    .venv/bin/python benchmarks/run.py --write BENCHMARKS.md # also put the results into BENCHMARKS.md
+
+No timing is asserted anywhere; this script only measures and reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data"
+BACKENDS = ["rdflib", "oxigraph", "raw"]
+TITLES = {"rdflib": "rdflib Memory", "oxigraph": "Oxigraph store (kg)", "raw": "raw pyoxigraph"}
+DEFAULT_SIZES = [22, 225]
+#: Longest time one operation may be repeated for (the median is of the runs that fit, at least one).
+BUDGET = 60.0
+#: Per-query timeout for the rdflib engine, so one pathological query cannot stall the run.
+RDFLIB_TIMEOUT = 120.0
+SEED = 1
+MARK_START, MARK_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+
+# ------------------------------------------------------------------------------------------------
+# helpers
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KB
+
+
+def measure(fn: Callable[[], Any], repeat: int, budget: float = BUDGET, min_runs: int = 1) -> dict:
+    """Run ``fn`` up to ``repeat`` times (fewer once ``budget`` seconds are spent, at least
+    ``min_runs`` times)."""
+    times, value, spent = [], None, 0.0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - t)
+        spent += times[-1]
+        if spent > budget and len(times) >= min_runs:
+            break
+    warm = times[1:] or times
+    return {"median": statistics.median(times), "first": times[0], "warm": statistics.median(warm),
+            "runs": len(times), "value": value}
+
+
+def data_dir(size: int) -> Path:
+    return DATA / f"synth-{size}"
+
+
+def build_dir(size: int) -> Path:
+    return DATA / f"build-{size}"
+
+
+def shipped_dir() -> Path:
+    from kg.resources import monographs_dir
+
+    return Path(monographs_dir())
+
+
+def ensure_data(size: int) -> Path:
+    """Synthetic monographs for ``size`` (written once; monograph i never changes for a seed)."""
+    from kg.synth import World, dumps, monograph, write
+
+    folder = data_dir(size)
+    world = World(SEED)
+    have = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    fresh = len(have) == size
+    for i in {0, size - 1} if fresh else ():  # same generator: first and last file unchanged
+        data, _text = monograph(world, i)
+        file = folder / f"{data['monograph']['id']}.yaml"
+        fresh = fresh and file.is_file() and file.read_text(encoding="utf-8") == dumps(data)
+    if not fresh:
+        if folder.is_dir():
+            for p in folder.iterdir():
+                p.unlink()
+        write(size, folder, seed=SEED)
+    return folder
+
+
+def medication_names(size: int) -> list[str]:
+    """Ten drug names of the size's graph: phenytoin plus nine synthetic drugs reached through their
+    classes, as generic or brand names in mixed letter case."""
+    from kg.synth import World, monograph
+
+    world = World(SEED)
+    names = ["phenytoin"]
+    i = 0
+    while len(names) < 10:
+        data = monograph(world, i % size)[0]
+        cls = data["interactions"][i % 2]["interactant"]
+        members = [e for e in data["entities"] if cls in e.get("member_of", [])]
+        drug = members[i % len(members)]
+        name = drug["brands"][0] if drug.get("brands") and i % 2 else drug["label"]
+        names.append(name.upper() if i % 3 == 0 else name)
+        i += 1
+    return names
+
+
+def path_ends(size: int) -> tuple[str, str]:
+    """A synthetic drug and the supplement whose interaction reaches it through its class."""
+    from kg.synth import World, monograph
+
+    data = monograph(World(SEED), min(5, size - 1))[0]
+    cls = data["interactions"][0]["interactant"]
+    drug = next(e for e in data["entities"] if cls in e.get("member_of", []))
+    return drug["label"], data["monograph"]["title"]
+
+
+# ------------------------------------------------------------------------------------------------
+# workers (each runs in its own process)
+
+
+def work_build(size: int) -> dict:
+    from kg.build import build_graph, load_all, metadata_graph, reconcile
+    from kg.export import dumps
+    from kg.fileio import write_text
+    from kg.oxstore import STORE_DIR, write_store
+    from kg.validate import provenance, shacl, violation_queries
+
+    out = build_dir(size)
+    out.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {}
+    t = time.perf_counter()
+    monographs = load_all([ensure_data(size), shipped_dir()])
+    res["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    graph = build_graph(monographs)
+    _in, _out, missing = reconcile(graph, monographs)
+    triples = len(graph)
+    metadata_graph(graph, monographs, triples)
+    res["graph"] = time.perf_counter() - t
+    assert not missing, missing[:3]
+    t = time.perf_counter()
+    findings = shacl(graph)
+    res["shacl"] = time.perf_counter() - t
+    t = time.perf_counter()
+    findings += provenance(graph, monographs)
+    findings += violation_queries(graph)[1]
+    res["checks"] = time.perf_counter() - t
+    assert not findings, findings[:3]
+    t = time.perf_counter()
+    write_text(out / "graph.nt", dumps(graph, "ntriples"))
+    res["ntriples"] = time.perf_counter() - t
+    del graph
+    t = time.perf_counter()
+    write_store(out / "graph.nt", out / STORE_DIR)
+    res["store"] = time.perf_counter() - t
+    res.update(monographs=len(monographs), triples=triples, rss_mb=peak_rss_mb())
+    return res
+
+
+def _raw_prepared(query, params) -> tuple[str, dict]:
+    """The SPARQL text and substitutions raw pyoxigraph runs for a canned query (prepared once)."""
+    import pyoxigraph as ox
+
+    from kg.oxstore import _bindable, _ox_term
+    from kg.query import check_text, inject_values
+
+    bindings = query.bindings(params)
+    text = check_text(query.text)
+    text, _hidden, values = _bindable(text, list(bindings))
+    if values:
+        return inject_values(text, bindings), {}
+    return text, {ox.Variable(k): _ox_term(v) for k, v in bindings.items()}
+
+
+def _raw_rows(store, text: str, subs: dict) -> list:
+    import pyoxigraph as ox
+
+    result = store.query(text, substitutions=subs)
+    if isinstance(result, ox.QueryBoolean):
+        return [bool(result)]
+    if isinstance(result, ox.QueryTriples):
+        return [(t.subject.value, t.predicate.value, t.object.value) for t in result]
+    return [[None if v is None else v.value for v in solution] for solution in result]
+
+
+class RawChecker:
+    """The medication check on raw pyoxigraph: the same three queries as kg.clinical.interactions
+    (entity names once, then drug-interactions and drug-classes per resolved name)."""
+
+    def __init__(self, store):
+        from kg.query import load_query
+
+        self.store = store
+        self.names = load_query("entity-names")
+        self.inter = load_query("drug-interactions")
+        self.classes = load_query("drug-classes")
+        self.index: dict[str, list[tuple[str, str]]] | None = None
+
+    def check(self, names: list[str]) -> list:
+        from kg.resolve import fold
+
+        if self.index is None:
+            text, subs = _raw_prepared(self.names, {})
+            self.index = {}
+            for entity, etype, _label, name, _kind in _raw_rows(self.store, text, subs):
+                self.index.setdefault(fold(name), []).append((entity, etype.rsplit("#", 1)[-1]))
+        out = []
+        for raw in names:
+            for iri, etype in self.index.get(fold(raw), []):
+                if etype not in ("Drug", "DrugClass"):
+                    continue
+                text, subs = _raw_prepared(self.inter, {"drug": raw, "supplement": ""})
+                rows = [r for r in _raw_rows(self.store, text, subs) if r[12] == iri]
+                text, subs = _raw_prepared(self.classes, {"drug": raw})
+                edges = _raw_rows(self.store, text, subs)
+                out.append((raw, iri, rows, edges))
+        return out
+
+
+PROPOSALS = ROOT / "benchmarks" / "proposals"
+
+
+class ProposedChecker:
+    """The medication check as kg.clinical.interactions does it, with the queries of
+    ``benchmarks/proposals/``: entity names with the entity classes first, then interactions and
+    class chains bound by the IRI the name resolved to (no query scans every name). ``ask(query,
+    params)`` runs a loaded query on one backend and returns row dicts."""
+
+    def __init__(self, ask):
+        from kg.query import load_query_file
+
+        self.ask = ask
+        self.names = load_query_file(PROPOSALS / "entity-names.rq")
+        self.inter = load_query_file(PROPOSALS / "interactions-for-entity.rq")
+        self.classes = load_query_file(PROPOSALS / "classes-for-entity.rq")
+        self.index = None
+
+    def check(self, names: list[str]) -> list:
+        from kg.resolve import NameIndex
+
+        if self.index is None:
+            self.index = NameIndex(self.ask(self.names, {}))
+        out = []
+        for raw in names:
+            for match in self.index.lookup(raw, types=["Drug", "DrugClass"]).matches:
+                rows = self.ask(self.inter, {"entity_iri": match.iri, "supplement": ""})
+                edges = self.ask(self.classes, {"entity_iri": match.iri})
+                out.append((raw, match.iri, rows, edges))
+        return out
+
+
+def _engine_ask(engine, timeout: float):
+    from kg.query import run_query
+
+    return lambda q, params: run_query(engine, q, params, timeout=timeout, limit=10_000_000).rows
+
+
+def _raw_ask(store):
+    import pyoxigraph as ox
+
+    def ask(q, params):
+        text, subs = _raw_prepared(q, params)
+        result = store.query(text, substitutions=subs)
+        names = [v.value for v in result.variables]
+        return [{n: (None if v is None else v.value) for n, v in zip(names, solution)} for solution in result]
+    del ox
+    return ask
+
+
+def proposed_path(graph, source: str, target: str, max_hops: int = 4):
+    """``kg path`` as proposed for large graphs: each name resolved by an exact-name lookup (a
+    case-insensitive scan only when that finds nothing) instead of an index of every name, and
+    the neighbourhood grown one step at a time until it provably holds the shortest paths (a
+    projection of depth d holds every path of up to 2d+1 hops)."""
+    from rdflib import Literal
+
+    from kg.paths import find_paths, project
+
+    exact = """PREFIX skg: <https://w3id.org/skg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT DISTINCT ?e ?name WHERE { ?e rdfs:label|skos:altLabel|skg:brandName ?name ; a ?t . ?t rdfs:subClassOf* skg:Entity }"""
+    folded = exact.replace("?name ; a ?t .", "?n ; a ?t . FILTER(LCASE(STR(?n)) = LCASE(STR(?name)))")
+
+    def resolve(name: str) -> str:
+        for text in (exact, folded):
+            found = sorted({str(r[0]) for r in graph.query(text, initBindings={"name": Literal(name)})})
+            if found:
+                return found[0]
+        raise LookupError(name)
+
+    a, b = resolve(source), resolve(target)
+    deepest = max_hops // 2 + 1
+    for depth in range(1, deepest + 1):
+        G = project(graph, seeds=[a, b], depth=depth)
+        found = find_paths(G, a, b, max_hops=max_hops, limit=21, shortest=True)
+        if found and (len(found[0]) <= 2 * depth + 1 or depth == deepest):
+            break
+    return G.number_of_nodes(), found
+
+
+def path_query(graph, source: str, target: str, max_hops: int = 4):
+    """What ``kg path SOURCE TARGET`` computes: resolve both names, project their neighbourhood,
+    find the shortest paths."""
+    from kg.paths import find_paths, project
+    from kg.resolve import NameIndex
+
+    index = NameIndex.for_graph(graph)
+    a, b = (index.resolve_one(n).iri for n in (source, target))
+    G = project(graph, seeds=[a, b], depth=max_hops // 2 + 1)
+    return G.number_of_nodes(), find_paths(G, a, b, max_hops=max_hops, limit=21, shortest=True)
+
+
+def work_query(size: int, backend: str, repeat: int) -> dict:
+    import kg.clinical as clinical
+    from kg.query import RdflibEngine, list_queries, run_query
+
+    out = build_dir(size)
+    res: dict[str, Any] = {"queries": {}}
+    graph = engine = store = None
+
+    # --- load or open ---------------------------------------------------------------------------
+    if backend == "rdflib":
+        from kg.store import load_graph
+
+        m = measure(lambda: load_graph(out / "graph.nt"), 1)
+        graph = m["value"]
+        engine = RdflibEngine(graph)
+    elif backend == "oxigraph":
+        from kg.oxstore import OxigraphEngine, open_store, rdflib_graph
+
+        m = measure(lambda: OxigraphEngine(open_store(out)), repeat)
+        engine = m["value"]
+        graph = rdflib_graph(engine.store)
+    else:
+        import pyoxigraph as ox
+
+        m = measure(lambda: ox.Store.read_only(str(out / "oxigraph")), repeat)
+        store = m["value"]
+    res["open"] = m["median"]
+
+    # --- canned queries -------------------------------------------------------------------------
+    limit = 10_000_000
+    timeout = RDFLIB_TIMEOUT if backend == "rdflib" else 600.0
+    for q in list_queries():
+        params = q.example_parameters()
+        if backend == "raw":
+            text, subs = _raw_prepared(q, params)
+            fn = lambda text=text, subs=subs: _raw_rows(store, text, subs)  # noqa: E731
+        else:
+            fn = lambda q=q, params=params: run_query(engine, q, params, timeout=timeout, limit=limit)  # noqa: E731
+        try:
+            m = measure(fn, repeat)
+            res["queries"][q.name] = {"median": m["median"], "runs": m["runs"], "rows": len(m["value"])}
+        except Exception as exc:  # a timeout on rdflib: recorded, not fatal
+            res["queries"][q.name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+
+    # --- proposed queries (benchmarks/proposals/) -------------------------------------------------
+    from kg.query import load_query_file
+
+    ask = _raw_ask(store) if backend == "raw" else _engine_ask(engine, timeout)
+    res["proposals"] = {}
+    for path in sorted(PROPOSALS.glob("*.rq")):
+        q = load_query_file(path)
+        params = q.example_parameters()
+        params = {k: v.replace("skgid:", "https://w3id.org/skg/id/") for k, v in params.items()}
+        try:
+            m = measure(lambda q=q, params=params: ask(q, params), repeat)
+            res["proposals"][q.name] = {"median": m["median"], "runs": m["runs"], "rows": len(m["value"])}
+        except Exception as exc:
+            res["proposals"][q.name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
+
+    # --- 10-drug medication check ---------------------------------------------------------------
+    names = medication_names(size)
+    med_timeout = 1800.0
+    if backend == "raw":
+        checker = RawChecker(store)
+        fn = lambda: checker.check(names)  # noqa: E731
+    else:
+        fn = lambda: clinical.interactions(names, engine=engine, timeout=med_timeout)  # noqa: E731
+    m = measure(fn, repeat + 1, min_runs=2)  # the first run builds the name index (cold)
+    value = m["value"]
+    found = (sum(len(r["interactions"]) for r in value["results"]) if isinstance(value, dict)
+             else len({(r[0], row[15]) for r in value for row in r[2]}))
+    res["medcheck_cold"] = m["first"]
+    res["medcheck"] = m["warm"]
+    res["medcheck_runs"] = m["runs"]
+    res["medcheck_interactions"] = found
+    proposed = ProposedChecker(ask if backend == "raw" else _engine_ask(engine, med_timeout))
+    m = measure(lambda: proposed.check(names), repeat + 1, min_runs=2)
+    res["medcheck_proposed_cold"] = m["first"]
+    res["medcheck_proposed"] = m["warm"]
+    res["medcheck_proposed_interactions"] = len({(r[0], row["interaction"]) for r in m["value"] for row in r[2]})
+
+    # --- path query -----------------------------------------------------------------------------
+    if backend != "raw":
+        source, target = path_ends(size)
+        m = measure(lambda: path_query(graph, source, target), repeat)
+        nodes, paths = m["value"]
+        res["path"] = m["median"]
+        res["path_nodes"] = nodes
+        res["path_found"] = len(paths)
+        m = measure(lambda: proposed_path(graph, source, target), repeat)
+        nodes, paths = m["value"]
+        res["path_proposed"] = m["median"]
+        res["path_proposed_nodes"] = nodes
+        res["path_proposed_found"] = len(paths)
+
+    # --- JSON-LD export -------------------------------------------------------------------------
+    if backend == "raw":
+        import pyoxigraph as ox
+
+        m = measure(lambda: store.dump(format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph()), max(1, repeat // 2))
+    else:
+        from kg.jsonld import dumps
+
+        m = measure(lambda: dumps(graph), max(1, repeat // 2))
+    res["jsonld"] = m["median"]
+    res["rss_mb"] = peak_rss_mb()
+    return res
+
+
+def kg_command() -> list[str]:
+    script = Path(sys.executable).parent / "kg"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kg"]
+
+
+def cli_times(size: int, repeat: int) -> dict:
+    """Wall time of whole ``kg`` processes (start included), median of ``repeat`` runs each."""
+    out = build_dir(size)
+    source, target = path_ends(size)
+    commands = {
+        "version": [*kg_command(), "--version"],
+        "interactions": [*kg_command(), "interactions", "phenytoin", "--graph", str(out), "--fail-on", "none"],
+        "path": [*kg_command(), "path", source, target, "--graph", str(out)],
+    }
+    res = {}
+    for name, argv in commands.items():
+        times = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+            times.append(time.perf_counter() - t)
+            if proc.returncode not in (0, 1):
+                raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
+        res[name] = statistics.median(times)
+        res[name + "_output"] = proc.stdout.strip().splitlines()[:3]
+    return res
+
+
+# ------------------------------------------------------------------------------------------------
+# orchestration
+
+
+def run_worker(kind: str, size: int, backend: str | None, repeat: int) -> dict:
+    argv = [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--sizes", str(size),
+            "--repeat", str(repeat)]
+    if backend:
+        argv += ["--backend", backend]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"worker {kind} {size} {backend} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    mem = cpu = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GB"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    libs = {name: version(name) for name in ("rdflib", "pyoxigraph", "oxrdflib", "networkx", "pyshacl")}
+    return {"nproc": os.cpu_count(), "memory": mem, "cpu": cpu, "python": platform.python_version(),
+            "platform": platform.platform(), **libs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)),
+                    help="numbers of synthetic monographs, comma-separated (default: 22,225)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (median; default 5)")
+    ap.add_argument("--backends", default=",".join(BACKENDS), help="backends to measure (default: all)")
+    ap.add_argument("--write", metavar="FILE", help="put the machine, table and targets into FILE (BENCHMARKS.md)")
+    ap.add_argument("--json", metavar="FILE", default=str(DATA / "results.json"), help="raw results (JSON)")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--backend", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    sys.path.insert(0, str(ROOT))
+
+    if args.worker:
+        if args.worker == "build":
+            result = work_build(sizes[0])
+        else:
+            result = work_query(sizes[0], args.backend, args.repeat)
+        print(json.dumps(result))
+        return 0
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {"machine": machine(), "repeat": args.repeat, "sizes": {}}
+    started = time.time()
+    for size in sizes:
+        print(f"[{size} monographs] synthetic data", file=sys.stderr, flush=True)
+        ensure_data(size)
+        entry: dict[str, Any] = {}
+        print(f"[{size} monographs] build", file=sys.stderr, flush=True)
+        entry["build"] = run_worker("build", size, None, args.repeat)
+        for backend in args.backends.split(","):
+            print(f"[{size} monographs] {backend}", file=sys.stderr, flush=True)
+            entry[backend] = run_worker("query", size, backend, args.repeat)
+        print(f"[{size} monographs] cli", file=sys.stderr, flush=True)
+        entry["cli"] = cli_times(size, args.repeat)
+        entry["medication_names"] = medication_names(size)
+        entry["path_ends"] = path_ends(size)
+        results["sizes"][str(size)] = entry
+    results["duration_s"] = time.time() - started
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(results, indent=2))
+    text = report(results)
+    print(text)
+    if args.write:
+        write_markdown(Path(args.write), text)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------
+# report
+
+
+def _fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds >= 10:
+        return f"{seconds:.0f} s"
+    if seconds >= 1:
+        return f"{seconds:.1f} s"
+    if seconds >= 0.01:
+        return f"{seconds * 1000:.0f} ms"
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "—"
+    r = a / b
+    return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def report(results: dict) -> str:
+    sizes = list(results["sizes"])
+    lines = []
+    m = results["machine"]
+    lines.append(f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']} RAM, {m['platform']}; Python {m['python']}, "
+                 f"rdflib {m['rdflib']}, pyoxigraph {m['pyoxigraph']}, oxrdflib {m['oxrdflib']}, "
+                 f"networkx {m['networkx']}, pySHACL {m['pyshacl']}. Medians of up to {results['repeat']} runs "
+                 f"(fewer where one operation would exceed {BUDGET:.0f} s); build phases ran once.")
+    lines.append("")
+    header = ["operation"]
+    for s in sizes:
+        t = results["sizes"][s]["build"]["triples"]
+        for b in BACKENDS:
+            header.append(f"{TITLES[b]} @ {t:,} triples")
+    last = sizes[-1]
+    header += [f"rdflib ÷ Oxigraph @ {last}", f"Oxigraph ÷ raw @ {last}"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+
+    def row(label: str, get: Callable[[dict, str], float | None], ratios: bool = True, fmt=_fmt) -> None:
+        cells = [label]
+        for s in sizes:
+            for b in BACKENDS:
+                try:
+                    value = get(results["sizes"][s], b)
+                except (KeyError, TypeError):
+                    value = None
+                cells.append(fmt(value) if value is not None else "—")
+        if ratios:
+            e = results["sizes"][last]
+            try:
+                rd, ox_, raw = get(e, "rdflib"), get(e, "oxigraph"), get(e, "raw")
+            except (KeyError, TypeError):
+                rd = ox_ = raw = None
+            cells += [_ratio(rd, ox_), _ratio(ox_, raw)]
+        else:
+            cells += ["", ""]
+        lines.append("| " + " | ".join(cells) + " |")
+
+    def build_row(label: str, key: str, backend: str = "rdflib", per: bool = False) -> None:
+        def get(e, b):
+            if b != backend:
+                return None
+            v = e["build"][key]
+            return v / (e["build"]["monographs"]) if per else v
+        row(label, get, ratios=False)
+
+    build_row("build: read and check data files", "load")
+    build_row("build: RDF graph (+ reconcile, metadata)", "graph")
+    build_row("build: SHACL validation", "shacl")
+    build_row("build: provenance + violation queries", "checks")
+    build_row("build: write graph.nt", "ntriples")
+    build_row("build: load Oxigraph store from graph.nt", "store", backend="oxigraph")
+    row("build + validation per monograph", lambda e, b: _per_mono(e["build"]) if b == "rdflib" else None, ratios=False)
+    row("load graph.nt / open store", lambda e, b: e[b]["open"])
+    names = sorted(results["sizes"][last]["oxigraph"]["queries"])
+    for n in names:
+        row(f"query `{n}`", lambda e, b, n=n: e[b]["queries"][n].get("median"))
+    row("10-drug medication check (warm)", lambda e, b: e[b]["medcheck"])
+    row("10-drug medication check (cold: + name index)", lambda e, b: e[b]["medcheck_cold"])
+    row("path query (resolve, project, shortest paths)", lambda e, b: e[b].get("path"))
+    for n in sorted(results["sizes"][last]["oxigraph"].get("proposals", {})):
+        row(f"proposal: query `{n}`", lambda e, b, n=n: e[b]["proposals"][n].get("median"))
+    row("proposal: 10-drug check, IRI-bound queries (warm)", lambda e, b: e[b].get("medcheck_proposed"))
+    row("proposal: 10-drug check, IRI-bound queries (cold)", lambda e, b: e[b].get("medcheck_proposed_cold"))
+    row("proposal: path, exact-name lookup + growing neighbourhood", lambda e, b: e[b].get("path_proposed"))
+    row("JSON-LD export", lambda e, b: e[b]["jsonld"])
+    row("CLI `kg --version` (process)", lambda e, b: e["cli"]["version"] if b == "oxigraph" else None, ratios=False)
+    row("CLI `kg interactions phenytoin` (process)",
+        lambda e, b: e["cli"]["interactions"] if b == "oxigraph" else None, ratios=False)
+    row("CLI `kg path` (process)", lambda e, b: e["cli"]["path"] if b == "oxigraph" else None, ratios=False)
+    row("peak RSS of the process (MB)", lambda e, b: e[b]["rss_mb"], ratios=False, fmt=lambda v: f"{v:,.0f}")
+    row("peak RSS of the build (MB)", lambda e, b: e["build"]["rss_mb"] if b == "rdflib" else None, ratios=False,
+        fmt=lambda v: f"{v:,.0f}")
+    lines.append("")
+    lines += targets(results)
+    return "\n".join(lines)
+
+
+def _per_mono(build: dict) -> float:
+    return (build["load"] + build["graph"] + build["shacl"] + build["checks"]) / build["monographs"]
+
+
+def targets(results: dict) -> list[str]:
+    sizes = list(results["sizes"])
+    small, large = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]
+    out = ["Targets (at the largest size, ratios from this run):", ""]
+
+    def line(ok: bool, text: str) -> None:
+        out.append(f"- **{'met' if ok else 'NOT met'}**: {text}")
+
+    rd, ox_, raw = large["rdflib"]["medcheck"], large["oxigraph"]["medcheck"], large["raw"]["medcheck"]
+    line(rd / ox_ >= 300, f"10-drug medication check {rd / ox_:,.0f}× faster than rdflib Memory "
+                          f"({_fmt(rd)} vs {_fmt(ox_)}; target ≥ 300×)")
+    line(ox_ / raw <= 2, f"medication check {ox_ / raw:.2f}× raw pyoxigraph ({_fmt(ox_)} vs {_fmt(raw)}; target ≤ 2×)")
+    cli = large["cli"]
+    line(cli["interactions"] / cli["version"] <= 2,
+         f"`kg interactions phenytoin` on the persisted store {_fmt(cli['interactions'])} = "
+         f"{cli['interactions'] / cli['version']:.2f}× `kg --version` ({_fmt(cli['version'])}; target ≤ 2×)")
+    a, b = _per_mono(small["build"]), _per_mono(large["build"])
+    line(b / a <= 1.25, f"build + validation per monograph {_fmt(a)} at {small['build']['triples']:,} triples, "
+                        f"{_fmt(b)} at {large['build']['triples']:,} ({b / a:.2f}×; flat taken as ≤ 1.25×)")
+    for backend in ("oxigraph", "raw"):
+        rss = large[backend]["rss_mb"]
+        line(rss < 1024, f"peak memory of the {TITLES[backend]} process {rss:,.0f} MB (target < 1 GB)")
+    line(large["rdflib"]["rss_mb"] < 1024, f"(for comparison) rdflib Memory process {large['rdflib']['rss_mb']:,.0f} MB")
+    line(large["build"]["rss_mb"] < 1024, f"build process (rdflib graph + pySHACL) {large['build']['rss_mb']:,.0f} MB")
+    line(cli["path"] < 1.0, f"`kg path` on the persisted store, end to end: {_fmt(cli['path'])} (target < 1 s); "
+                            f"in process {_fmt(large['oxigraph']['path'])}, projection of "
+                            f"{large['oxigraph']['path_nodes']:,} entities")
+    out += ["", "With the proposed queries and path resolution (benchmarks/proposals/, same run):", ""]
+    rd, ox_, raw = (large[b].get("medcheck_proposed") for b in BACKENDS)
+    if rd and ox_ and raw:
+        out.append(f"- 10-drug check: {_fmt(ox_)} on the Oxigraph store, {rd / ox_:,.0f}× faster than rdflib Memory "
+                   f"({_fmt(rd)}), {ox_ / raw:.2f}× raw pyoxigraph ({_fmt(raw)})")
+    if large["oxigraph"].get("path_proposed"):
+        out.append(f"- path: {_fmt(large['oxigraph']['path_proposed'])} in process on the Oxigraph store "
+                   f"(projection of {large['oxigraph']['path_proposed_nodes']:,} entities; rdflib Memory "
+                   f"{_fmt(large['rdflib'].get('path_proposed'))})")
+    return out
+
+
+def write_markdown(path: Path, text: str) -> None:
+    block = f"{MARK_START}\n{text}\n{MARK_END}"
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if MARK_START in old and MARK_END in old:
+            head, rest = old.split(MARK_START, 1)
+            _, tail = rest.split(MARK_END, 1)
+            path.write_text(head + block + tail, encoding="utf-8")
+            return
+    path.write_text(f"# Benchmarks\n\nGenerated by `benchmarks/run.py`.\n\n{block}\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

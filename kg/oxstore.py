@@ -1,0 +1,466 @@
+"""The Oxigraph backend: a persistent pyoxigraph store beside the built files, and its engine.
+
+``kg build`` writes the graph as N-Triples and then loads that file with pyoxigraph's own parser
+into a RocksDB store in the output folder (:data:`STORE_DIR`). Query commands open that store
+read-only (in milliseconds, whatever the graph's size) instead of re-parsing the graph file.
+
+Two views of one store:
+
+- :class:`OxigraphEngine` implements the :class:`kg.query.Engine` interface on pyoxigraph
+  directly: parameters are pyoxigraph ``substitutions`` (bound terms, never query text), and the
+  same guards as the rdflib engine refuse updates, ``SERVICE`` and ``FROM`` before the query
+  reaches Oxigraph (which would otherwise follow ``SERVICE`` over the network).
+- :func:`rdflib_graph` wraps the store as an ``rdflib.Graph`` (oxrdflib), for code written
+  against rdflib's triple API: the bounded networkx projection, exports, pictures.
+
+>>> from rdflib import Graph, Literal, URIRef
+>>> g = Graph(); _ = g.add((URIRef("urn:x:a"), URIRef("urn:x:name"), Literal("Zorvex")))
+>>> engine = OxigraphEngine(memory_store(g))
+>>> engine.select("SELECT ?s WHERE { ?s ?p ?name }", {"name": Literal("Zorvex")}).rows
+[{'s': 'urn:x:a'}]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError, NotFound, QueryError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyoxigraph
+    from rdflib import Graph
+    from rdflib.term import Node
+
+    from .query import Rows
+
+#: Folder of the persistent store inside a ``kg build`` output folder.
+STORE_DIR = "oxigraph"
+#: Backend names the ``--backend`` option accepts; ``auto`` picks the store when one is there.
+BACKENDS = ("auto", "rdflib", "oxigraph")
+
+#: pyoxigraph parser format per graph file suffix.
+_OX_FORMATS = {".nt": "N_TRIPLES", ".ttl": "TURTLE", ".nq": "N_QUADS", ".trig": "TRIG", ".rdf": "RDF_XML",
+               ".owl": "RDF_XML", ".xml": "RDF_XML", ".n3": "N3", ".jsonld": "JSON_LD", ".json": "JSON_LD"}
+#: Keywords that make a text an update rather than a query.
+_UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The persistent store
+# ---------------------------------------------------------------------------------------------
+
+
+def store_dir(path: str | Path) -> Path | None:
+    """The persistent store behind ``path`` (a ``kg build`` output folder or the store folder
+    itself), or None when there is none."""
+    p = Path(path)
+    if not p.is_dir():
+        return None
+    for candidate in (p / STORE_DIR, p):
+        if (candidate / "CURRENT").is_file() and any(candidate.glob("MANIFEST-*")):
+            return candidate
+    return None
+
+
+def write_store(graph_file: str | Path, out: str | Path) -> Path:
+    """Load ``graph_file`` (N-Triples, or any format pyoxigraph parses) into a new persistent
+    store at ``out`` with pyoxigraph's own parser, replacing any store there only once the new one
+    is complete. Returns ``out``.
+
+    :raises DataError: when the file does not parse.
+    """
+    import pyoxigraph as ox
+
+    source = Path(graph_file)
+    target = Path(out)
+    fmt = _format(source)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        store = ox.Store(str(tmp))
+        try:
+            store.bulk_load(path=str(source), format=fmt)
+        except (SyntaxError, ValueError) as exc:
+            raise DataError(f"cannot load graph into Oxigraph: {str(exc).splitlines()[0][:200]}",
+                            where=str(source)) from None
+        store.optimize()
+        store.flush()
+        del store  # closes RocksDB before the folder moves
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def open_store(path: str | Path) -> pyoxigraph.Store:
+    """Open the persistent store at ``path`` (a build output folder or the store) read-only, so
+    several processes can query it at once.
+
+    :raises NotFound: when there is no store there.
+    """
+    import pyoxigraph as ox
+
+    folder = store_dir(path)
+    if folder is None:
+        raise NotFound(f"no Oxigraph store in {path}; run 'kg build --out {path}' (it writes {STORE_DIR}/)")
+    try:
+        return ox.Store.read_only(str(folder))
+    except OSError as exc:
+        raise DataError(f"cannot open the Oxigraph store: {str(exc).splitlines()[0][:200]}", where=str(folder)) from None
+
+
+def _format(file: Path):
+    import pyoxigraph as ox
+
+    name = _OX_FORMATS.get(file.suffix.lower())
+    if name is None:
+        raise DataError(f"Oxigraph cannot read {file.suffix!r} files; expected one of: {', '.join(_OX_FORMATS)}",
+                        where=str(file))
+    return getattr(ox.RdfFormat, name)
+
+
+def load_file(file: str | Path) -> pyoxigraph.Store:
+    """A new in-memory store holding the graph file ``file`` (parsed by pyoxigraph).
+
+    :raises DataError: when the file does not parse.
+    """
+    import pyoxigraph as ox
+
+    source = Path(file)
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(source), format=_format(source))
+    except (SyntaxError, ValueError) as exc:
+        raise DataError(f"cannot parse graph: {str(exc).splitlines()[0][:200]}", where=str(source)) from None
+    return store
+
+
+def memory_store(graph: Graph) -> pyoxigraph.Store:
+    """A new in-memory store holding the triples of the rdflib ``graph``."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    data = graph.serialize(format="nt", encoding="utf-8")
+    store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def rdflib_graph(store: pyoxigraph.Store) -> Graph:
+    """``store``'s default graph as an ``rdflib.Graph`` (oxrdflib), read through Oxigraph's indexes.
+
+    Terms come back as the rdflib memory store holds them after parsing ``graph.nt``: plain
+    strings without an explicit ``xsd:string`` and whole decimals as ``4.0``, so code reading
+    either graph (exports, the networkx projection) sees the same terms. ``len()`` of such a graph
+    runs a COUNT over the whole store: avoid it on hot paths.
+    """
+    from rdflib import Graph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    from .build import PREFIXES
+
+    g = Graph(store=_store_class()(store=store), identifier=DATASET_DEFAULT_GRAPH_ID, bind_namespaces="none")
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    return g
+
+
+_STORE_CLASS = None
+
+
+def _store_class():
+    """oxrdflib's store, with terms read back in the rdflib memory store's form (built once)."""
+    global _STORE_CLASS
+    if _STORE_CLASS is None:
+        from oxrdflib import OxigraphStore
+        from rdflib import XSD, Literal
+
+        from .vocab import OA, SKG
+
+        # Oxigraph keeps values, not lexical forms: "4.0"^^xsd:decimal comes back as "4", and
+        # integer subtypes as xsd:integer. These are the predicates kg.build types as
+        # xsd:nonNegativeInteger (text offsets); their datatype is restored.
+        non_negative = {OA.start, OA.end, SKG.startOffset, SKG.endOffset}
+
+        def plain(p, o):
+            if type(o) is Literal and o.datatype is not None:
+                if o.datatype == XSD.string:
+                    return Literal(str(o))
+                if o.datatype == XSD.decimal and str(o).lstrip("+-").isdigit():
+                    return Literal(str(o) + ".0", datatype=XSD.decimal)
+                if o.datatype == XSD.integer and p in non_negative:
+                    return Literal(str(o), datatype=XSD.nonNegativeInteger)
+            return o
+
+        class Store(OxigraphStore):
+            def triples(self, triple_pattern, context=None):
+                s_, p_, o_ = triple_pattern
+                if p_ in non_negative and isinstance(o_, Literal) and o_.datatype == XSD.nonNegativeInteger:
+                    triple_pattern = (s_, p_, Literal(str(o_), datatype=XSD.integer))
+                for (s, p, o), contexts in super().triples(triple_pattern, context):
+                    yield (s, p, plain(p, o)), contexts
+
+        _STORE_CLASS = Store
+    return _STORE_CLASS
+
+
+def ox_store_of(graph: Any) -> pyoxigraph.Store | None:
+    """The pyoxigraph store under an oxrdflib-backed ``graph`` (None for any other graph)."""
+    inner = getattr(getattr(graph, "store", None), "_store", None)
+    try:
+        import pyoxigraph as ox
+    except ImportError:  # pragma: no cover
+        return None
+    return inner if isinstance(inner, ox.Store) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine
+# ---------------------------------------------------------------------------------------------
+
+
+def check_keywords(expanded: str, *, allow_remote: bool = False) -> None:
+    """Refuse updates, and (unless ``allow_remote``) ``SERVICE`` and ``FROM``, by keyword.
+
+    ``expanded`` is query text after :func:`kg.query.check_text` (escapes expanded). Keywords are
+    read outside strings, IRIs and comments, with the same scanner the nesting check uses; none of
+    these words can appear as a bare keyword in a read-only SPARQL query that does not use them.
+
+    :raises QueryRefused: naming what was refused.
+    """
+    from .query import QueryRefused, _tokens
+
+    # A bare word right after ':' is the local part of a prefixed name (":load"), not a keyword.
+    words = {tok.upper() for pos, tok in _tokens(expanded)
+             if tok[:1].isalpha() and ":" not in tok and not (pos and expanded[pos - 1] == ":")}
+    updates = sorted(words & _UPDATE_WORDS)
+    if updates:
+        raise QueryRefused(f"read-only: SPARQL update ({', '.join(updates)}) refused; only queries "
+                           "(SELECT, ASK, CONSTRUCT, DESCRIBE) are run")
+    if not allow_remote:
+        if "SERVICE" in words:
+            raise QueryRefused("SERVICE refused: queries may not call other endpoints; "
+                               "pass --allow-remote (allow_remote=True) to permit it")
+        if "FROM" in words:
+            raise QueryRefused("FROM refused: queries may not load other graphs (web or file); "
+                               "pass --allow-remote (allow_remote=True) to permit it")
+
+
+def _ox_term(term: Node):
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise UsageError(f"cannot bind a {type(term).__name__}")
+
+
+_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
+
+
+def _text(term) -> str | None:
+    """A term's string form as the rdflib engine gives it.
+
+    Oxigraph stores decimals as values and writes whole ones without a fraction ("4"); the
+    build writes them with one ("4.0", the XSD 1.0 canonical form rdflib keeps), so whole
+    decimals get their ".0" back and both engines give the same text.
+    """
+    import pyoxigraph as ox
+
+    if term is None:
+        return None
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    value = term.value
+    if isinstance(term, ox.Literal) and term.datatype.value == _DECIMAL and value.lstrip("+-").isdigit():
+        return value + ".0"
+    return value
+
+
+class OxigraphEngine:
+    """Queries a pyoxigraph :class:`~pyoxigraph.Store` (persistent or in memory).
+
+    Same contract as :class:`kg.query.RdflibEngine`: the same guards, bindings bound as terms
+    (``substitutions``), a timeout and a row limit. pyoxigraph cannot cancel a query it is
+    evaluating: after a timeout the caller gets :class:`~kg.query.QueryTimeout` at once, while the
+    abandoned evaluation finishes in a background thread (a CLI process simply exits).
+    """
+
+    name = "oxigraph"
+
+    def __init__(self, store: pyoxigraph.Store):
+        self.store = store
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float | None = None,
+               limit: int | None = None, allow_remote: bool = False) -> Rows:
+        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, check_bindings, check_text, run_with_timeout
+
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        limit = DEFAULT_LIMIT if limit is None else limit
+        _check_limits(timeout, limit)
+        terms = check_bindings(bindings)
+        expanded = check_text(query)
+        check_keywords(expanded, allow_remote=allow_remote)
+        text, hidden = expanded, set()
+        if terms:
+            text, hidden, values = _bindable(expanded, [str(v) for v in terms])
+            if values:  # an aggregate query: parameters as a VALUES block, escaped by kg.query
+                from .query import inject_values
+
+                text, terms = inject_values(text, {str(v): t for v, t in terms.items()}), {}
+        substitutions = {_variable(str(v)): _ox_term(t) for v, t in terms.items()}
+        return run_with_timeout(lambda deadline: self._run(text, substitutions, hidden, limit, deadline), timeout)
+
+    def _run(self, text: str, substitutions: dict, hidden: set[str], limit: int, deadline) -> Rows:
+        try:
+            return self._evaluate(text, substitutions, hidden, limit, deadline)
+        except BaseException as exc:
+            # pyoxigraph's result objects must be freed on the thread that made them: drop the
+            # frames holding them here, before the error travels to the caller's thread.
+            exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+            raise exc from None
+
+    def _evaluate(self, text: str, substitutions: dict, hidden: set[str], limit: int, deadline) -> Rows:
+        import pyoxigraph as ox
+
+        from .query import Rows
+
+        try:
+            result = self.store.query(text, substitutions=substitutions)
+            if isinstance(result, ox.QueryBoolean):
+                return Rows(["result"], [{"result": "true" if bool(result) else "false"}])
+            if isinstance(result, ox.QueryTriples):
+                columns = ["subject", "predicate", "object"]
+                out: list[dict[str, str | None]] = []
+                for t in result:
+                    if len(out) == limit:
+                        return Rows(columns, out, truncated=True)
+                    out.append({"subject": _text(t.subject), "predicate": _text(t.predicate),
+                                "object": _text(t.object)})
+                return Rows(columns, out)
+            columns = [v.value for v in result.variables if v.value not in hidden]
+            rows: list[dict[str, str | None]] = []
+            for i, solution in enumerate(result):
+                if not i & 255:
+                    deadline.check()
+                if len(rows) == limit:
+                    return Rows(columns, rows, truncated=True)
+                rows.append({c: _text(solution[c]) for c in columns})
+            return Rows(columns, rows)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0][:300]}") from None
+        except OSError as exc:
+            raise QueryError(f"query failed: {str(exc).splitlines()[0][:300]}") from None
+
+
+def _bindable(text: str, names: list[str]) -> tuple[str, set[str], bool]:
+    """Prepare ``text`` for pyoxigraph ``substitutions`` of the variables ``names``.
+
+    Oxigraph substitutes only variables a SELECT projects (RDF-dev SEP-0007), while rdflib's
+    ``initBindings`` bind any variable. So the names a SELECT does not project are added to its
+    projection (variable names only, no values) and reported as hidden, to be dropped from the
+    rows. Returns ``(text, hidden, use_values)``; ``use_values`` is true for a query that
+    aggregates, where an added variable would be an error, and parameters go in a VALUES block.
+    """
+    from .query import _CLOSE, _OPEN, _tokens
+
+    depth = 0
+    select_end = None  # offset just after SELECT [DISTINCT|REDUCED]
+    insert_at = None  # offset where the projection ends
+    projected: set[str] = set()
+    expression = grouped = False
+    previous = ""
+    for pos, tok in _tokens(text):
+        upper = tok.upper()
+        if tok in _OPEN:
+            if depth == 0 and tok == "{" and select_end is not None and insert_at is None:
+                insert_at = pos
+            if depth == 0 and tok == "(" and select_end is not None and insert_at is None:
+                expression = True
+            depth += 1
+        elif tok in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and select_end is None and upper in ("ASK", "CONSTRUCT", "DESCRIBE"):
+            return text, set(), False
+        elif depth == 0 and select_end is None and upper == "SELECT":
+            select_end = pos + len(tok)
+        elif depth == 0 and select_end is not None and insert_at is None:
+            if upper in ("DISTINCT", "REDUCED") and previous == "SELECT":
+                select_end = pos + len(tok)
+            elif upper in ("WHERE", "FROM"):
+                insert_at = pos
+            elif tok[:1] in "?$":
+                projected.add(tok[1:])
+        elif depth == 0 and insert_at is not None and upper == "GROUP":
+            grouped = True
+        previous = upper
+    if select_end is None or insert_at is None:
+        return text, set(), False
+    if text[select_end:insert_at].lstrip().startswith("*"):
+        return text, set(), False
+    if expression or grouped:
+        return text, set(), True
+    missing = [n for n in names if n not in projected]
+    if not missing:
+        return text, set(), False
+    added = "".join(f" ?{n}" for n in missing)
+    return f"{text[:insert_at]}{added} {text[insert_at:]}", set(missing), False
+
+
+def _variable(name: str):
+    import pyoxigraph as ox
+
+    return ox.Variable(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Choosing a backend
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve_backend(path: str | Path | None, backend: str | None) -> str:
+    """``rdflib`` or ``oxigraph`` for the graph at ``path`` (None: the shipped monographs).
+
+    ``auto`` (the default) picks ``oxigraph`` when ``path`` holds a persistent store and
+    ``rdflib`` otherwise.
+
+    :raises UsageError: for an unknown backend name.
+    """
+    backend = backend or "auto"
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}; expected one of: {', '.join(BACKENDS)}")
+    if backend != "auto":
+        return backend
+    return "oxigraph" if path is not None and store_dir(path) is not None else "rdflib"
+
+
+def open_oxigraph(path: str | Path | None) -> pyoxigraph.Store:
+    """A pyoxigraph store for ``path``: its persistent store when there is one, else the graph
+    file loaded into memory; for None, the shipped monographs' graph."""
+    if path is None:
+        from .store import default_graph
+
+        return memory_store(default_graph())
+    if store_dir(path) is not None:
+        return open_store(path)
+    from .store import graph_file
+
+    return load_file(graph_file(path))
