@@ -19,10 +19,12 @@ COMMAND_MODULES = [
     "build",
     "query",
     "clinical",
+    "ingest",
     "paths",
     "export",
     "viz",
     "serve",
+    "synth",
 ]
 
 
@@ -33,14 +35,37 @@ def _version() -> str:
         return "0+unknown"
 
 
-def make_parser() -> argparse.ArgumentParser:
+#: Which module registers each command, so that ``kg COMMAND`` imports only the module it needs
+#: (and ``kg --version`` none): start-up stays light. A command missing here still works, as every
+#: module is then registered; tests/test_backends.py checks this table against the modules.
+COMMANDS = {
+    "build": "build", "validate": "build", "query": "query", "sparql": "query",
+    "interactions": "clinical", "evidence": "clinical", "precautions": "clinical", "dose": "clinical",
+    "ingest": "ingest", "path": "paths", "explain": "paths", "neighbours": "paths", "neighbors": "paths",
+    "centrality": "paths", "metapaths": "paths", "export": "export", "viz": "viz", "serve": "serve",
+    "load": "serve", "synth": "synth",
+}
+
+
+def _modules_for(argv: list[str] | None) -> list[str]:
+    """The command modules ``argv`` needs: all of them unless it names a known command (or only
+    asks for ``--version``)."""
+    if argv is None:
+        return COMMAND_MODULES
+    words = [a for a in argv if not a.startswith("-")]
+    if words:
+        return [COMMANDS[words[0]]] if COMMANDS.get(words[0]) in COMMAND_MODULES else COMMAND_MODULES
+    return [] if "--version" in argv and not {"-h", "--help"} & set(argv) else COMMAND_MODULES
+
+
+def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kg",
         description="Supplement monographs as a knowledge graph: build, validate, query, explain, export.",
     )
     parser.add_argument("--version", action="version", version=f"kg {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv):
         importlib.import_module(f"kg.commands.{name}").register(sub)
     return parser
 
@@ -48,7 +73,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = make_parser(argv)
     args = parser.parse_args(argv)
     try:
         code = args.func(args)

@@ -29,13 +29,26 @@ def add_graph_option(parser: argparse.ArgumentParser) -> None:
         "--graph", metavar="PATH",
         help="a built graph: a graph file or a 'kg build' output folder (default: the shipped monographs, built in memory)",
     )
+    add_backend_option(parser)
+
+
+#: Same values as :data:`kg.oxstore.BACKENDS` (kept here so ``kg --help`` imports no engine).
+BACKENDS = ["auto", "rdflib", "oxigraph"]
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend", choices=BACKENDS, default="auto",
+        help="rdflib: parse the graph file into memory; oxigraph: open the Oxigraph store 'kg build' wrote (or "
+             "load the file into Oxigraph); auto: the store when the folder has one, else rdflib (default: auto)",
+    )
 
 
 def graph_from_args(args: argparse.Namespace):
     """The rdflib graph ``--graph`` names, or the shipped monographs' graph."""
     from ..store import open_graph
 
-    return open_graph(getattr(args, "graph", None))
+    return open_graph(getattr(args, "graph", None), getattr(args, "backend", None))
 
 
 def add_endpoint_option(parser: argparse.ArgumentParser, *, timeout: bool = True) -> None:

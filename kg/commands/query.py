@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
-from .common import add_endpoint_option, endpoint_from_args
+from .common import add_backend_option, add_endpoint_option, endpoint_from_args
 
 FORMATS = ["table", "json", "csv", "tsv"]
 
@@ -22,6 +22,7 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
     parser.add_argument("--graph", metavar="PATH",
                         help="a built graph: a 'kg build' output folder or a graph file "
                              "(default: the shipped monographs, built in memory)")
+    add_backend_option(parser)
     add_endpoint_option(parser, timeout=False)
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
@@ -36,13 +37,13 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
 
 
 def engine_from_args(args: argparse.Namespace):
-    """The engine the options name: for now the embedded rdflib engine over ``--graph``."""
+    """The engine the options name: ``--graph`` on ``--backend`` (rdflib, or the Oxigraph store)."""
     from ..query import open_engine
 
     remote = endpoint_from_args(args)  # --endpoint URL: the same queries through SPARQLWrapper
     if remote is not None:
         return remote
-    return open_engine(getattr(args, "graph", None))
+    return open_engine(getattr(args, "graph", None), backend=getattr(args, "backend", None))
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, str]:
