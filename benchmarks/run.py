@@ -518,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--backends", default=",".join(BACKENDS), help="backends to measure (default: all)")
     ap.add_argument("--write", metavar="FILE", help="put the machine, table and targets into FILE (BENCHMARKS.md)")
     ap.add_argument("--json", metavar="FILE", default=str(DATA / "results.json"), help="raw results (JSON)")
+    ap.add_argument("--from-json", metavar="FILE", help="print (and --write) the report of an earlier run's JSON")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--backend", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -530,6 +531,13 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = work_query(sizes[0], args.backend, args.repeat)
         print(json.dumps(result))
+        return 0
+
+    if args.from_json:
+        text = report(json.loads(Path(args.from_json).read_text()))
+        print(text)
+        if args.write:
+            write_markdown(Path(args.write), text)
         return 0
 
     DATA.mkdir(parents=True, exist_ok=True)
