@@ -52,6 +52,14 @@ def load_graph(path: str | Path) -> Graph:
         raise DataError(f"unknown graph file type {file.suffix!r}; expected one of: {', '.join(FORMATS_BY_SUFFIX)}",
                         where=str(file))
     g = new_graph()
+    if fmt == "json-ld":
+        # pyoxigraph's reader never fetches a remote @context (rdflib's would).
+        from .jsonld import parse
+
+        try:
+            return parse(file.read_bytes(), g)
+        except DataError as exc:
+            raise DataError(exc.message, where=str(file)) from None
     try:
         g.parse(file, format=fmt)
     except Exception as exc:  # rdflib raises many unrelated types for bad input

@@ -165,8 +165,6 @@ def test_a_remote_context_is_never_fetched():
         Graph().parse(data=remote, format="json-ld")
 
 
-@pytest.mark.xfail(strict=True, reason="kg/store.py (not this module's) parses .jsonld with rdflib, which "
-                   "fetches a remote @context; reading JSON-LD through kg.jsonld.parse would fix it")
 def test_loading_a_jsonld_graph_file_never_fetches_a_context(tmp_path):
     from kg.store import load_graph
 
