@@ -11,7 +11,7 @@ from collections.abc import Sequence
 FORMATS = ["table", "json", "csv", "tsv"]
 
 
-def _clean(value) -> str:
+def clean(value) -> str:
     """A cell for a table: control characters shown escaped so a value cannot redraw the terminal."""
     text = "" if value is None else str(value)
     return "".join(c if unicodedata.category(c)[0] != "C" or c == " " else f"\\x{ord(c):02x}" for c in text)
@@ -31,7 +31,7 @@ def table(rows: Sequence[dict], columns: Sequence[str] | None = None, *, max_wid
         return "(no rows)"
 
     def cut(v):
-        v = _clean(v)
+        v = clean(v)
         return v if len(v) <= max_width else v[: max_width - 1] + "…"
 
     body = [[cut(r.get(c)) for c in columns] for r in rows]

@@ -405,46 +405,7 @@ def _still_answers(ep) -> None:
     assert int(json.loads(body)["results"]["bindings"][0]["n"]["value"]) > 1000
 
 
-class _Listener:
-    """A loopback TCP listener that counts the connections made to it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join(2)
-        self.sock.close()
-
-
-def test_endpoint_answers_and_serves_its_query_page(server):
-    _still_answers(server)
-    status, page = _request(server.url)
-    assert status == 200 and b"yasgui" in page.lower()
-    assert _request(server.url + "query?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"}))[0] == 200
-    status, body = _request(server.url + "query", b"ASK { ?s ?p ?o }", ctype="application/sparql-query")
-    assert status == 200 and json.loads(body)["boolean"] is True
-
-
-def test_service_and_from_make_no_connection(server):
-    listener = _Listener()
+def test_service_and_from_make_no_connection(server, listener):
     target = f"http://127.0.0.1:{listener.port}/sparql"
     try:
         for query in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",

@@ -10,17 +10,10 @@ import json
 import sys
 
 from ..errors import UsageError
+from ..output import clean
 from .query import add_engine_options, engine_from_args
 
 FAIL_ON = ["minor", "moderate", "major", "none"]
-
-
-def _clean(value) -> str:
-    """Text for the terminal: control characters shown escaped, so a value cannot redraw the screen."""
-    import unicodedata
-
-    text = "" if value is None else str(value)
-    return "".join(c if c == " " or unicodedata.category(c)[0] != "C" else f"\\x{ord(c):02x}" for c in text)
 
 
 def register(sub) -> None:
@@ -147,7 +140,7 @@ def _interactions_table(report: dict) -> str:
         lines.append("")
         lines.append("Sources (verbatim from the monograph):")
         for n, i in enumerate(sources, 1):
-            lines.append(f"[{n}] {_clean(i['supplement'])} / {_clean(i['interactant'])}: \"{_clean(i['quote'])}\"")
+            lines.append(f"[{n}] {clean(i['supplement'])} / {clean(i['interactant'])}: \"{clean(i['quote'])}\"")
     if report["unknown"]:
         lines.append("")
         lines.append("Not found (not checked):")
@@ -155,7 +148,7 @@ def _interactions_table(report: dict) -> str:
             shown = u["input"] if len(u["input"]) <= 60 else u["input"][:57] + "..."
             hint = f" - did you mean: {', '.join(u['suggestions'])}?" if u["suggestions"] else ""
             note = f" ({u['note']})" if u.get("note") else ""
-            lines.append(f"  {_clean(shown)!s}{note}{hint}")
+            lines.append(f"  {clean(shown)!s}{note}{hint}")
     return "\n".join(lines) if lines else "(nothing to show)"
 
 
@@ -223,5 +216,5 @@ def run_dose(args: argparse.Namespace) -> int:
     else:
         print(f"maximum: {result['amount']} {result['unit']} per {result['per']}")
         for key in ("rule", "quote", "population", "rating", "statement"):
-            print(f"{key}: {_clean(result[key])}")
+            print(f"{key}: {clean(result[key])}")
     return 0

@@ -7,6 +7,23 @@ import argparse
 FORMATS = ["table", "json", "csv", "tsv"]
 
 
+def bounded_int(name: str, low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
+        if value < low or (high is not None and value > high):
+            upper = f" and at most {high}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"{name} must be at least {low}{upper}, not {value}")
+        return value
+
+    parse.__name__ = name.lstrip("-")
+    return parse
+
+
 def add_monographs_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--monographs", nargs="+", metavar="PATH",

@@ -11,8 +11,9 @@ import argparse
 import json
 
 from ..errors import UsageError
+from ..output import clean
 from ..paths import DEFAULT_LIMIT, DEFAULT_MAX_HOPS
-from .common import add_endpoint_option, add_format_option, add_graph_option, endpoint_from_args, graph_from_args
+from .common import add_endpoint_option, bounded_int, add_format_option, add_graph_option, endpoint_from_args, graph_from_args
 
 #: Upper bounds a user may ask for; beyond them a search is no longer "bounded".
 MAX_HOPS_CEILING = 8
@@ -20,22 +21,8 @@ MAX_DEPTH_CEILING = 5
 FORMATS = ["table", "json"]
 
 
-def _bounded(name: str, low: int, high: int | None):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
-        if value < low or (high is not None and value > high):
-            upper = f" and at most {high}" if high is not None else ""
-            raise argparse.ArgumentTypeError(f"{name} must be at least {low}{upper}, not {value}")
-        return value
-
-    return parse
-
-
 def register(sub) -> None:
-    hops = _bounded("--max-hops", 1, MAX_HOPS_CEILING)
+    hops = bounded_int("--max-hops", 1, MAX_HOPS_CEILING)
 
     p = sub.add_parser(
         "path", help="how two things are connected: shortest or all paths, each step with its quote",
@@ -48,7 +35,7 @@ def register(sub) -> None:
     p.add_argument("--max-hops", type=hops, default=DEFAULT_MAX_HOPS, metavar="N",
                    help=f"longest path to consider (default: {DEFAULT_MAX_HOPS}, at most {MAX_HOPS_CEILING})")
     p.add_argument("--all", action="store_true", help="all simple paths up to --max-hops, shortest first")
-    p.add_argument("--limit", type=_bounded("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
+    p.add_argument("--limit", type=bounded_int("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
                    help=f"print at most K paths (default: {DEFAULT_LIMIT})")
     p.add_argument("--quotes", action="store_true", help="print the source quote behind each step")
     add_graph_option(p)
@@ -65,7 +52,7 @@ def register(sub) -> None:
     e.add_argument("target", metavar="B", help="an entity name")
     e.add_argument("--max-hops", type=hops, default=DEFAULT_MAX_HOPS, metavar="N",
                    help=f"longest mechanism path (default: {DEFAULT_MAX_HOPS})")
-    e.add_argument("--limit", type=_bounded("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
+    e.add_argument("--limit", type=bounded_int("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
                    help=f"print at most K mechanism paths (default: {DEFAULT_LIMIT})")
     add_graph_option(e)
     add_endpoint_option(e)
@@ -76,9 +63,9 @@ def register(sub) -> None:
                        description="List the entities within --depth steps of an entity (either direction), "
                                    "nearest first, each with one way to reach it.")
     n.add_argument("name", metavar="NAME", help="an entity name")
-    n.add_argument("--depth", type=_bounded("--depth", 1, MAX_DEPTH_CEILING), default=1, metavar="N",
+    n.add_argument("--depth", type=bounded_int("--depth", 1, MAX_DEPTH_CEILING), default=1, metavar="N",
                    help=f"how many steps out (default: 1, at most {MAX_DEPTH_CEILING})")
-    n.add_argument("--limit", type=_bounded("--limit", 1, None), default=100, metavar="K",
+    n.add_argument("--limit", type=bounded_int("--limit", 1, None), default=100, metavar="K",
                    help="print at most K neighbours (default: 100)")
     add_graph_option(n)
     add_format_option(n, FORMATS)
@@ -87,7 +74,7 @@ def register(sub) -> None:
     c = sub.add_parser("centrality", help="the most connected entities of each type (degree, betweenness)",
                        description="Degree and betweenness centrality of every entity on the undirected entity "
                                    "graph, the top K of each entity type.")
-    c.add_argument("--top", type=_bounded("--top", 1, None), default=5, metavar="K",
+    c.add_argument("--top", type=bounded_int("--top", 1, None), default=5, metavar="K",
                    help="entities per type (default: 5)")
     c.add_argument("--by", choices=["degree", "betweenness"], default="degree", help="rank by (default: degree)")
     c.add_argument("--type", action="append", metavar="TYPE", dest="types",
@@ -146,12 +133,6 @@ def _pair(args):
     return project(graph, seeds=[a, b], depth=depth), a, b
 
 
-def _clean(text) -> str:
-    from ..output import _clean as clean
-
-    return clean(text)
-
-
 def _dump(data) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
 
@@ -164,11 +145,11 @@ def _quote_lines(G, path, indent: str) -> list[str]:
     for step in path:
         inner = indent
         if len(path) > 1:
-            lines.append(f"{indent}{_clean(path_text(G, [step]))}")
+            lines.append(f"{indent}{clean(path_text(G, [step]))}")
             inner = indent + "    "
         quotes = step_quotes(G, step)
         if quotes:
-            lines += [f'{inner}"{_clean(q)}"' for q in quotes]
+            lines += [f'{inner}"{clean(q)}"' for q in quotes]
         elif G.edges[step.edge].get("kind") == MEMBERSHIP:
             lines.append(f"{inner}(class membership; no quote)")
         else:
@@ -188,7 +169,7 @@ def run_path(args: argparse.Namespace) -> int:
                "mode": "all" if args.all else "shortest", "limited": more,
                "paths": [path_records(G, p) for p in found]})
         return 0
-    names = f"{_clean(label(G, a))} and {_clean(label(G, b))}"
+    names = f"{clean(label(G, a))} and {clean(label(G, b))}"
     if not found:
         print(f"no path found between {names} within {args.max_hops} hops")
         return 0
@@ -198,7 +179,7 @@ def run_path(args: argparse.Namespace) -> int:
         hops = len(found[0])
         print(f"shortest path(s) between {names}: {hops} hop{'s' if hops != 1 else ''}")
     for i, p in enumerate(found, start=1):
-        print(f"{i:>3}. {_clean(path_text(G, p))}" + (f"  ({len(p)} hops)" if args.all else ""))
+        print(f"{i:>3}. {clean(path_text(G, p))}" + (f"  ({len(p)} hops)" if args.all else ""))
         if args.quotes:
             print("\n".join(_quote_lines(G, p, "       ")))
     if more:
@@ -216,12 +197,12 @@ def run_explain(args: argparse.Namespace) -> int:
                "direct": [path_records(G, p) for p in ex.direct],
                "paths": [path_records(G, p) for p in ex.paths]})
         return 0
-    print(f"{_clean(label(G, a))} and {_clean(label(G, b))}")
+    print(f"{clean(label(G, a))} and {clean(label(G, b))}")
     print()
     if ex.direct:
         print(f"Direct statements ({len(ex.direct)}):")
         for p in ex.direct:
-            print(f"  - {_clean(path_text(G, p))}")
+            print(f"  - {clean(path_text(G, p))}")
             print("\n".join(_quote_lines(G, p, "      ")))
     else:
         print("Direct statements: none")
@@ -229,7 +210,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if ex.paths:
         print(f"Mechanism paths that explain it ({len(ex.paths)}, up to {args.max_hops} hops):")
         for i, p in enumerate(ex.paths, start=1):
-            print(f"{i:>3}. {_clean(path_text(G, p))}")
+            print(f"{i:>3}. {clean(path_text(G, p))}")
             print("\n".join(_quote_lines(G, p, "       ")))
     else:
         print(f"no mechanism path found within {args.max_hops} hops")
@@ -255,7 +236,7 @@ def run_neighbours(args: argparse.Namespace) -> int:
         before = path_text(G, n.path[:-1]) if len(n.path) > 1 else label(G, start)
         via = f"{before} {' / '.join(arrow(G, s) for s in n.last_hops)} {label(G, n.node)}"
         rows.append({"distance": n.distance, "entity": label(G, n.node), "type": G.nodes[n.node].get("type"), "via": via})
-    print(f"{len(found)} entit{'y' if len(found) == 1 else 'ies'} within {args.depth} step(s) of {_clean(label(G, start))}")
+    print(f"{len(found)} entit{'y' if len(found) == 1 else 'ies'} within {args.depth} step(s) of {clean(label(G, start))}")
     if rows:
         print(table(rows, ["distance", "entity", "type", "via"], max_width=200))
     if len(found) > len(shown):
@@ -294,7 +275,7 @@ def run_metapaths(args: argparse.Namespace) -> int:
                "metapaths": [{"metapath": m.metapath, "hops": m.hops, "count": m.count,
                               **({"dwpc": m.dwpc} if args.dwpc else {})} for m in counts]})
         return 0
-    names = f"{_clean(label(G, a))} and {_clean(label(G, b))}"
+    names = f"{clean(label(G, a))} and {clean(label(G, b))}"
     if not counts:
         print(f"no path found between {names} within {args.max_hops} hops")
         return 0

@@ -5,19 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _int_range(name: str, low: int, high: int | None = None):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, not {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"{name} must be from {low}" + (f" to {high}" if high else " up")
-                                             + f", not {value}")
-        return value
-
-    return parse
+from .common import bounded_int
 
 
 def _seconds(text: str) -> float:
@@ -44,14 +32,14 @@ def register(sub) -> None:
                     "or the server cannot start.")
     s.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)")
-    s.add_argument("--port", type=_int_range("--port", 0, 65535), default=DEFAULT_PORT,
+    s.add_argument("--port", type=bounded_int("--port", 0, 65535), default=DEFAULT_PORT,
                    help=f"port to listen on (default: {DEFAULT_PORT}; 0: any free port)")
     s.add_argument("--graph", metavar="PATH",
                    help="a built graph: a 'kg build' output folder or a graph file (default: the shipped "
                         "monographs, built now)")
-    s.add_argument("--timeout", type=_int_range("--timeout", 1, 3600), default=DEFAULT_TIMEOUT, metavar="SECONDS",
+    s.add_argument("--timeout", type=bounded_int("--timeout", 1, 3600), default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"longest a query may run (default: {DEFAULT_TIMEOUT})")
-    s.add_argument("--memory-mb", type=_int_range("--memory-mb", 0), default=DEFAULT_MEMORY_MB, metavar="MB",
+    s.add_argument("--memory-mb", type=bounded_int("--memory-mb", 0), default=DEFAULT_MEMORY_MB, metavar="MB",
                    help=f"address-space limit of the Oxigraph server in MiB, at least 256; 0: none "
                         f"(default: {DEFAULT_MEMORY_MB})")
     s.set_defaults(func=run_serve)
@@ -72,7 +60,7 @@ def register(sub) -> None:
                          "shipped monographs, built now)")
     ld.add_argument("--method", choices=LOAD_METHODS, default="update",
                     help="update: SPARQL Update INSERT DATA; gsp: Graph Store Protocol POST (default: update)")
-    ld.add_argument("--batch", type=_int_range("--batch", 1), default=DEFAULT_BATCH, metavar="N",
+    ld.add_argument("--batch", type=bounded_int("--batch", 1), default=DEFAULT_BATCH, metavar="N",
                     help=f"triples per request (default: {DEFAULT_BATCH:,})")
     ld.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                     help="longest one request may take (default: 60)")
