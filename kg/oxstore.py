@@ -22,6 +22,7 @@ Two views of one store:
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
@@ -311,17 +312,15 @@ class OxigraphEngine:
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float | None = None,
                limit: int | None = None, allow_remote: bool = False) -> Rows:
-        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, check_bindings, check_text, run_with_timeout
+        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, check_bindings, run_with_timeout
 
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         limit = DEFAULT_LIMIT if limit is None else limit
         _check_limits(timeout, limit)
         terms = check_bindings(bindings)
-        expanded = check_text(query)
-        check_keywords(expanded, allow_remote=allow_remote)
-        text, hidden = expanded, set()
+        prepare = _prepared if isinstance(query, str) and len(query) <= 65_536 else _prepared.__wrapped__
+        text, hidden, values = prepare(query, tuple(str(v) for v in terms), allow_remote)
         if terms:
-            text, hidden, values = _bindable(expanded, [str(v) for v in terms])
             if values:  # an aggregate query: parameters as a VALUES block, escaped by kg.query
                 from .query import inject_values
 
@@ -329,7 +328,7 @@ class OxigraphEngine:
         substitutions = {_variable(str(v)): _ox_term(t) for v, t in terms.items()}
         return run_with_timeout(lambda deadline: self._run(text, substitutions, hidden, limit, deadline), timeout)
 
-    def _run(self, text: str, substitutions: dict, hidden: set[str], limit: int, deadline) -> Rows:
+    def _run(self, text: str, substitutions: dict, hidden: frozenset[str], limit: int, deadline) -> Rows:
         try:
             return self._evaluate(text, substitutions, hidden, limit, deadline)
         except BaseException as exc:
@@ -338,7 +337,7 @@ class OxigraphEngine:
             exc.__traceback__ = exc.__context__ = exc.__cause__ = None
             raise exc from None
 
-    def _evaluate(self, text: str, substitutions: dict, hidden: set[str], limit: int, deadline) -> Rows:
+    def _evaluate(self, text: str, substitutions: dict, hidden: frozenset[str], limit: int, deadline) -> Rows:
         import pyoxigraph as ox
 
         from .query import Rows
@@ -369,6 +368,21 @@ class OxigraphEngine:
             raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0][:300]}") from None
         except OSError as exc:
             raise QueryError(f"query failed: {str(exc).splitlines()[0][:300]}") from None
+
+
+@functools.lru_cache(maxsize=512)
+def _prepared(query: str, names: tuple[str, ...], allow_remote: bool) -> tuple[str, frozenset[str], bool]:
+    """The guards and the text preparation of :meth:`OxigraphEngine.select`, which depend on the
+    query text alone: canned queries are checked and scanned once per process, not per call
+    (texts over 64 KB are not cached). A refused query raises every time (no exception is cached)."""
+    from .query import check_text
+
+    expanded = check_text(query)
+    check_keywords(expanded, allow_remote=allow_remote)
+    if not names:
+        return expanded, frozenset(), False
+    text, hidden, values = _bindable(expanded, list(names))
+    return text, frozenset(hidden), values
 
 
 def _bindable(text: str, names: list[str]) -> tuple[str, set[str], bool]:
