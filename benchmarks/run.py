@@ -17,7 +17,8 @@ One run measures everything and prints one table, all figures side by side:
 Backends: ``rdflib`` is rdflib's in-memory store parsing graph.nt; ``oxigraph`` is the project's
 Oxigraph backend (the persistent store opened read-only, queried through kg.query's Engine interface,
 with the same guards; path and JSON-LD read it through oxrdflib); ``raw`` is pyoxigraph called
-directly with the same SPARQL text and substitutions, with no guards, no threads and no row dicts.
+directly with the same SPARQL text (parameters in a VALUES block), with no guards, no threads and
+no row dicts.
 
 Usage::
 
@@ -185,25 +186,18 @@ def work_build(size: int) -> dict:
     return res
 
 
-def _raw_prepared(query, params) -> tuple[str, dict]:
-    """The SPARQL text and substitutions raw pyoxigraph runs for a canned query (prepared once)."""
+def _raw_prepared(query, params) -> str:
+    """The SPARQL text raw pyoxigraph runs for a canned query: the very text the kg engine runs
+    (kg.oxstore.bound_text: escapes expanded, the parameters in a VALUES block)."""
+    from kg.oxstore import bound_text
+
+    return bound_text(query.text, query.bindings(params))
+
+
+def _raw_rows(store, text: str) -> list:
     import pyoxigraph as ox
 
-    from kg.oxstore import _bindable, _ox_term
-    from kg.query import check_text, inject_values
-
-    bindings = query.bindings(params)
-    text = check_text(query.text)
-    text, _hidden, values = _bindable(text, list(bindings))
-    if values:
-        return inject_values(text, bindings), {}
-    return text, {ox.Variable(k): _ox_term(v) for k, v in bindings.items()}
-
-
-def _raw_rows(store, text: str, subs: dict) -> list:
-    import pyoxigraph as ox
-
-    result = store.query(text, substitutions=subs)
+    result = store.query(text)
     if isinstance(result, ox.QueryBoolean):
         return [bool(result)]
     if isinstance(result, ox.QueryTriples):
@@ -228,19 +222,17 @@ class RawChecker:
         from kg.resolve import fold
 
         if self.index is None:
-            text, subs = _raw_prepared(self.names, {})
             self.index = {}
-            for entity, etype, _label, name, _kind in _raw_rows(self.store, text, subs):
+            for entity, etype, _label, name, _kind in _raw_rows(self.store, _raw_prepared(self.names, {})):
                 self.index.setdefault(fold(name), []).append((entity, etype.rsplit("#", 1)[-1]))
         out = []
         for raw in names:
             for iri, etype in self.index.get(fold(raw), []):
                 if etype not in ("Drug", "DrugClass"):
                     continue
-                text, subs = _raw_prepared(self.inter, {"drug": raw, "supplement": ""})
-                rows = [r for r in _raw_rows(self.store, text, subs) if r[12] == iri]
-                text, subs = _raw_prepared(self.classes, {"drug": raw})
-                edges = _raw_rows(self.store, text, subs)
+                rows = [r for r in _raw_rows(self.store, _raw_prepared(self.inter, {"drug": raw, "supplement": ""}))
+                        if r[12] == iri]
+                edges = _raw_rows(self.store, _raw_prepared(self.classes, {"drug": raw}))
                 out.append((raw, iri, rows, edges))
         return out
 
@@ -287,8 +279,7 @@ def _raw_ask(store):
     import pyoxigraph as ox
 
     def ask(q, params):
-        text, subs = _raw_prepared(q, params)
-        result = store.query(text, substitutions=subs)
+        result = store.query(_raw_prepared(q, params))
         names = [v.value for v in result.variables]
         return [{n: (None if v is None else v.value) for n, v in zip(names, solution)} for solution in result]
     del ox
@@ -373,8 +364,8 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
     for q in list_queries():
         params = q.example_parameters()
         if backend == "raw":
-            text, subs = _raw_prepared(q, params)
-            fn = lambda text=text, subs=subs: _raw_rows(store, text, subs)  # noqa: E731
+            text = _raw_prepared(q, params)
+            fn = lambda text=text: _raw_rows(store, text)  # noqa: E731
         else:
             fn = lambda q=q, params=params: run_query(engine, q, params, timeout=timeout, limit=limit)  # noqa: E731
         try:
@@ -572,9 +563,24 @@ def main(argv: list[str] | None = None) -> int:
 # report
 
 
+class TimedOut(float):
+    """A measurement stopped at its timeout: the true time is longer."""
+
+
+def _median(entry: dict) -> float | None:
+    """A query entry's median, or :class:`TimedOut` for one that hit the rdflib timeout."""
+    if "median" in entry:
+        return entry["median"]
+    if "QueryTimeout" in entry.get("error", ""):
+        return TimedOut(RDFLIB_TIMEOUT)
+    return None
+
+
 def _fmt(seconds: float | None) -> str:
     if seconds is None:
         return "—"
+    if isinstance(seconds, TimedOut):
+        return f"> {float(seconds):.0f} s (timeout)"
     if seconds >= 10:
         return f"{seconds:.0f} s"
     if seconds >= 1:
@@ -588,7 +594,8 @@ def _ratio(a: float | None, b: float | None) -> str:
     if not a or not b:
         return "—"
     r = a / b
-    return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+    text = f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+    return f"> {text}" if isinstance(a, TimedOut) else text
 
 
 def report(results: dict) -> str:
@@ -648,12 +655,12 @@ def report(results: dict) -> str:
     row("load graph.nt / open store", lambda e, b: e[b]["open"])
     names = sorted(results["sizes"][last]["oxigraph"]["queries"])
     for n in names:
-        row(f"query `{n}`", lambda e, b, n=n: e[b]["queries"][n].get("median"))
+        row(f"query `{n}`", lambda e, b, n=n: _median(e[b]["queries"][n]))
     row("10-drug medication check (warm)", lambda e, b: e[b]["medcheck"])
     row("10-drug medication check (cold: + name index)", lambda e, b: e[b]["medcheck_cold"])
     row("path query (resolve, project, shortest paths)", lambda e, b: e[b].get("path"))
     for n in sorted(results["sizes"][last]["oxigraph"].get("proposals", {})):
-        row(f"proposal: query `{n}`", lambda e, b, n=n: e[b]["proposals"][n].get("median"))
+        row(f"proposal: query `{n}`", lambda e, b, n=n: _median(e[b]["proposals"][n]))
     row("proposal: 10-drug check, IRI-bound queries (warm)", lambda e, b: e[b].get("medcheck_proposed"))
     row("proposal: 10-drug check, IRI-bound queries (cold)", lambda e, b: e[b].get("medcheck_proposed_cold"))
     row("proposal: path, exact-name lookup + growing neighbourhood", lambda e, b: e[b].get("path_proposed"))

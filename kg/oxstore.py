@@ -7,9 +7,9 @@ read-only (in milliseconds, whatever the graph's size) instead of re-parsing the
 Two views of one store:
 
 - :class:`OxigraphEngine` implements the :class:`kg.query.Engine` interface on pyoxigraph
-  directly: parameters are pyoxigraph ``substitutions`` (bound terms, never query text), and the
-  same guards as the rdflib engine refuse updates, ``SERVICE`` and ``FROM`` before the query
-  reaches Oxigraph (which would otherwise follow ``SERVICE`` over the network).
+  directly: parameters are bound terms in a ``VALUES`` block (escaped by :mod:`kg.query`, never
+  pasted), and the same guards as the rdflib engine refuse updates, ``SERVICE`` and ``FROM``
+  before the query reaches Oxigraph (which would otherwise follow ``SERVICE`` over the network).
 - :func:`rdflib_graph` wraps the store as an ``rdflib.Graph`` (oxrdflib), for code written
   against rdflib's triple API: the bounded networkx projection, exports, pictures.
 
@@ -259,21 +259,6 @@ def check_keywords(expanded: str, *, allow_remote: bool = False) -> None:
                                "pass --allow-remote (allow_remote=True) to permit it")
 
 
-def _ox_term(term: Node):
-    import pyoxigraph as ox
-    from rdflib import Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise UsageError(f"cannot bind a {type(term).__name__}")
-
-
 _DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
 
 
@@ -299,10 +284,15 @@ def _text(term) -> str | None:
 class OxigraphEngine:
     """Queries a pyoxigraph :class:`~pyoxigraph.Store` (persistent or in memory).
 
-    Same contract as :class:`kg.query.RdflibEngine`: the same guards, bindings bound as terms
-    (``substitutions``), a timeout and a row limit. pyoxigraph cannot cancel a query it is
-    evaluating: after a timeout the caller gets :class:`~kg.query.QueryTimeout` at once, while the
-    abandoned evaluation finishes in a background thread (a CLI process simply exits).
+    Same contract as :class:`kg.query.RdflibEngine`: the same guards, bound terms, a timeout
+    and a row limit. Parameters go into a ``VALUES`` block at the start of the top-level
+    ``WHERE`` group, written by :func:`kg.query.values_clause` (each term escaped, never pasted
+    as text), which for canned queries means what pre-bound variables mean. pyoxigraph's own
+    ``substitutions`` would bind them too, but Oxigraph (0.5) does not plan with substituted
+    values: a query bound to one drug took 270 ms with substitutions and 4 ms with a VALUES
+    block at 1e6 triples (BENCHMARKS.md). pyoxigraph cannot cancel a query it is evaluating:
+    after a timeout the caller gets :class:`~kg.query.QueryTimeout` at once, while the abandoned
+    evaluation finishes in a background thread (a CLI process simply exits).
     """
 
     name = "oxigraph"
@@ -318,32 +308,25 @@ class OxigraphEngine:
         limit = DEFAULT_LIMIT if limit is None else limit
         _check_limits(timeout, limit)
         terms = check_bindings(bindings)
-        prepare = _prepared if isinstance(query, str) and len(query) <= 65_536 else _prepared.__wrapped__
-        text, hidden, values = prepare(query, tuple(str(v) for v in terms), allow_remote)
-        if terms:
-            if values:  # an aggregate query: parameters as a VALUES block, escaped by kg.query
-                from .query import inject_values
+        text = bound_text(query, {str(v): t for v, t in terms.items()}, allow_remote=allow_remote)
+        return run_with_timeout(lambda deadline: self._run(text, limit, deadline), timeout)
 
-                text, terms = inject_values(text, {str(v): t for v, t in terms.items()}), {}
-        substitutions = {_variable(str(v)): _ox_term(t) for v, t in terms.items()}
-        return run_with_timeout(lambda deadline: self._run(text, substitutions, hidden, limit, deadline), timeout)
-
-    def _run(self, text: str, substitutions: dict, hidden: frozenset[str], limit: int, deadline) -> Rows:
+    def _run(self, text: str, limit: int, deadline) -> Rows:
         try:
-            return self._evaluate(text, substitutions, hidden, limit, deadline)
+            return self._evaluate(text, limit, deadline)
         except BaseException as exc:
             # pyoxigraph's result objects must be freed on the thread that made them: drop the
             # frames holding them here, before the error travels to the caller's thread.
             exc.__traceback__ = exc.__context__ = exc.__cause__ = None
             raise exc from None
 
-    def _evaluate(self, text: str, substitutions: dict, hidden: frozenset[str], limit: int, deadline) -> Rows:
+    def _evaluate(self, text: str, limit: int, deadline) -> Rows:
         import pyoxigraph as ox
 
         from .query import Rows
 
         try:
-            result = self.store.query(text, substitutions=substitutions)
+            result = self.store.query(text)
             if isinstance(result, ox.QueryBoolean):
                 return Rows(["result"], [{"result": "true" if bool(result) else "false"}])
             if isinstance(result, ox.QueryTriples):
@@ -355,7 +338,7 @@ class OxigraphEngine:
                     out.append({"subject": _text(t.subject), "predicate": _text(t.predicate),
                                 "object": _text(t.object)})
                 return Rows(columns, out)
-            columns = [v.value for v in result.variables if v.value not in hidden]
+            columns = [v.value for v in result.variables]
             rows: list[dict[str, str | None]] = []
             for i, solution in enumerate(result):
                 if not i & 255:
@@ -370,79 +353,42 @@ class OxigraphEngine:
             raise QueryError(f"query failed: {str(exc).splitlines()[0][:300]}") from None
 
 
+def bound_text(query: str, bindings: Mapping[str, Node], *, allow_remote: bool = False) -> str:
+    """The text Oxigraph runs for ``query`` with ``bindings``: the guards applied (refused
+    queries raise), escapes expanded, and the bound terms as a ``VALUES`` block at the start of
+    the top-level ``WHERE`` group (:func:`kg.query.values_clause` writes the terms).
+
+    :raises QueryRefused: for an update, remote access, or text too large or too deep.
+    """
+    from .query import values_clause
+
+    prepare = _prepared if isinstance(query, str) and len(query) <= 65_536 else _prepared.__wrapped__
+    text, at = prepare(query, allow_remote)
+    if not bindings:
+        return text
+    if at is None:
+        from .query import inject_values
+
+        return inject_values(text, bindings)  # raises the reason it cannot place them
+    return f"{text[:at]} {values_clause(bindings)}\n{text[at:]}"
+
+
 @functools.lru_cache(maxsize=512)
-def _prepared(query: str, names: tuple[str, ...], allow_remote: bool) -> tuple[str, frozenset[str], bool]:
-    """The guards and the text preparation of :meth:`OxigraphEngine.select`, which depend on the
-    query text alone: canned queries are checked and scanned once per process, not per call
-    (texts over 64 KB are not cached). A refused query raises every time (no exception is cached)."""
-    from .query import check_text
+def _prepared(query: str, allow_remote: bool) -> tuple[str, int | None]:
+    """The guards and what depends on the query text alone, once per text and process (texts
+    over 64 KB are not cached; no refusal is cached): the expanded text and the offset just
+    inside its top-level ``WHERE`` group (None when there is none, or the expanded text still
+    holds codepoint escapes and VALUES cannot be placed safely)."""
+    from .query import QueryError, check_text, top_level_where
 
     expanded = check_text(query)
     check_keywords(expanded, allow_remote=allow_remote)
-    if not names:
-        return expanded, frozenset(), False
-    text, hidden, values = _bindable(expanded, list(names))
-    return text, frozenset(hidden), values
-
-
-def _bindable(text: str, names: list[str]) -> tuple[str, set[str], bool]:
-    """Prepare ``text`` for pyoxigraph ``substitutions`` of the variables ``names``.
-
-    Oxigraph substitutes only variables a SELECT projects (RDF-dev SEP-0007), while rdflib's
-    ``initBindings`` bind any variable. So the names a SELECT does not project are added to its
-    projection (variable names only, no values) and reported as hidden, to be dropped from the
-    rows. Returns ``(text, hidden, use_values)``; ``use_values`` is true for a query that
-    aggregates, where an added variable would be an error, and parameters go in a VALUES block.
-    """
-    from .query import _CLOSE, _OPEN, _tokens
-
-    depth = 0
-    select_end = None  # offset just after SELECT [DISTINCT|REDUCED]
-    insert_at = None  # offset where the projection ends
-    projected: set[str] = set()
-    expression = grouped = False
-    previous = ""
-    for pos, tok in _tokens(text):
-        upper = tok.upper()
-        if tok in _OPEN:
-            if depth == 0 and tok == "{" and select_end is not None and insert_at is None:
-                insert_at = pos
-            if depth == 0 and tok == "(" and select_end is not None and insert_at is None:
-                expression = True
-            depth += 1
-        elif tok in _CLOSE:
-            depth = max(0, depth - 1)
-        elif depth == 0 and select_end is None and upper in ("ASK", "CONSTRUCT", "DESCRIBE"):
-            return text, set(), False
-        elif depth == 0 and select_end is None and upper == "SELECT":
-            select_end = pos + len(tok)
-        elif depth == 0 and select_end is not None and insert_at is None:
-            if upper in ("DISTINCT", "REDUCED") and previous == "SELECT":
-                select_end = pos + len(tok)
-            elif upper in ("WHERE", "FROM"):
-                insert_at = pos
-            elif tok[:1] in "?$":
-                projected.add(tok[1:])
-        elif depth == 0 and insert_at is not None and upper == "GROUP":
-            grouped = True
-        previous = upper
-    if select_end is None or insert_at is None:
-        return text, set(), False
-    if text[select_end:insert_at].lstrip().startswith("*"):
-        return text, set(), False
-    if expression or grouped:
-        return text, set(), True
-    missing = [n for n in names if n not in projected]
-    if not missing:
-        return text, set(), False
-    added = "".join(f" ?{n}" for n in missing)
-    return f"{text[:insert_at]}{added} {text[insert_at:]}", set(missing), False
-
-
-def _variable(name: str):
-    import pyoxigraph as ox
-
-    return ox.Variable(name)
+    if "\\u" in expanded or "\\U" in expanded:
+        return expanded, None
+    try:
+        return expanded, top_level_where(expanded)
+    except QueryError:
+        return expanded, None
 
 
 # ---------------------------------------------------------------------------------------------
