@@ -55,3 +55,20 @@ def test_validate_reports_a_broken_quote_offset(graph):
     result.graph.set((sel, OA.start, Literal(start + 1)))
     report = validate(result.graph, result.monographs, run_shacl=False)
     assert [f.check for f in report.findings] == ["provenance"]
+
+
+def test_shacl_on_a_built_graph_reads_it_without_changing_it(graph):
+    """The built graph holds the ontology, so pySHACL validates it in place (no copy of the whole
+    graph): it must still find a violation, and leave every triple as it was. The label checked
+    is the interaction record's "Lactulose interacts with GLUTAMINE" target, lactulose."""
+    from rdflib import RDFS
+
+    from kg.validate import shacl
+
+    lactulose = ID["drug/lactulose"]
+    assert (lactulose, RDFS.label, Literal("lactulose")) in graph
+    graph.add((lactulose, RDFS.label, Literal("a second label")))  # an entity has exactly one label
+    before = set(graph)
+    findings = shacl(graph)
+    assert set(graph) == before
+    assert any(f.focus == str(lactulose) and "exactly one rdfs:label" in f.message for f in findings), findings
