@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT
 
 from . import schema, xrefs
 from .errors import DataError
+from .resolve import search_keys
 from .records import ENTITY_TYPES, Entity, Monograph, Quote, Record, find_data_files, load_monograph
 from .vocab import BASE, ID, OA, SKG, VOID
 
@@ -209,6 +210,8 @@ def _entity(g: Graph, e: Entity, m: Monograph) -> None:
         g.add((node, SKOS.altLabel, Literal(s)))
     for b in e.brands:
         g.add((node, SKG.brandName, Literal(b)))
+    for key in search_keys([e.label, *e.synonyms, *e.brands]):
+        g.add((node, SKOS.hiddenLabel, Literal(key)))
     if e.description:
         g.add((node, SKG.description, Literal(e.description)))
     if e.min_age_years is not None:

@@ -19,13 +19,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
-
-from rdflib import Graph
+from typing import TYPE_CHECKING, Any
 
 from .errors import KGError, NotFound, QueryError, UsageError
 from .query import DEFAULT_TIMEOUT, Engine, open_engine, run_query
-from .resolve import NameIndex, fold
+from .resolve import Lookup, NameIndex, fold, full_index, lookup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rdflib import Graph
 
 #: Internal queries may return many rows (every name in the graph); they must not be cut.
 _INTERNAL_LIMIT = 5_000_000
@@ -77,7 +78,13 @@ def _cached(cache, engine, build):
 
 
 def _names(engine: Engine, timeout: float) -> NameIndex:
-    return _cached(_indexes, engine, lambda: NameIndex(_rows(engine, "entity-names", {}, timeout)))
+    """The index of every name (one scan of the graph), built once per engine: only needed for
+    suggestions, and for names the indexed lookup does not find."""
+    return _cached(_indexes, engine, lambda: full_index(engine, timeout=timeout))
+
+
+def _lookup(engine: Engine, name: str, types: list[str] | None, timeout: float) -> Lookup:
+    return lookup(engine, name, types=types, timeout=timeout, full=lambda: _names(engine, timeout))
 
 
 def scale(scheme: str, *, engine: Engine | None = None, graph=None, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
@@ -117,7 +124,7 @@ def _supplement(name: str | None, engine: Engine, timeout: float) -> str:
         return ""
     if not isinstance(name, str):
         raise UsageError("a supplement name must be text")
-    found = _names(engine, timeout).lookup(name, types=["Substance"])
+    found = _lookup(engine, name, ["Substance"], timeout)
     if not found.matches:
         hint = f"; did you mean: {', '.join(found.suggestions)}?" if found.suggestions else ""
         shown = name if len(name) <= 60 else name[:57] + "..."
@@ -196,13 +203,12 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
         if not isinstance(n, str):
             raise UsageError(f"drug names must be text, not {type(n).__name__}")
     supplement_name = _supplement(supplement, engine, timeout)
-    index = _names(engine, timeout)
     results, unknown = [], []
     for raw in names:
-        found = index.lookup(raw, types=["Drug", "DrugClass"])
+        found = _lookup(engine, raw, ["Drug", "DrugClass"], timeout)
         if not found.matches:
             entry: dict[str, Any] = {"input": raw, "suggestions": found.suggestions}
-            other = index.lookup(raw).matches
+            other = _lookup(engine, raw, None, timeout).matches
             if other:
                 kind = re.sub(r"(?<!^)(?=[A-Z])", " ", other[0].type).lower()
                 entry["note"] = f"names a {kind} ({other[0].label}), not a drug or drug class"
@@ -214,10 +220,8 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
 
 
 def _check_one(engine: Engine, raw: str, match, supplement_name: str, timeout: float) -> dict:
-    rows = [r for r in _rows(engine, "drug-interactions", {"drug": match.matched, "supplement": supplement_name},
-                             timeout) if r["entity_iri"] == match.iri]
-    edges = [r for r in _rows(engine, "drug-classes", {"drug": match.matched}, timeout)
-             if r["entity_iri"] == match.iri]
+    rows = _rows(engine, "entity-interactions", {"entity_iri": match.iri, "supplement": supplement_name}, timeout)
+    edges = _rows(engine, "entity-classes", {"entity_iri": match.iri}, timeout)
     found = []
     for statement, group in _group(rows, "interaction").items():
         first = group[0]

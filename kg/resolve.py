@@ -1,8 +1,12 @@
 """Resolve what a user types (generic name, brand, synonym, any letter case) to graph entities.
 
-The index is built from the rows of the canned query ``entity-names`` (entity, type, label, name,
-kind), so it works the same on a local graph and on a remote endpoint. Unknown names are never
-dropped: :meth:`NameIndex.lookup` returns close-match suggestions for them.
+A name is looked up with the canned query ``name-lookup``: the build stores the folded form of
+every name as a search key (``skos:hiddenLabel``, see :func:`search_keys`), so one indexed lookup
+finds every entity the name denotes, whatever the graph's size. Only when that finds nothing is
+the index of every name built (from the rows of ``entity-names``: entity, type, label, name,
+kind): it gives close-match suggestions, and it still finds names in a graph built without search
+keys. Both are canned queries, so resolution works the same on every engine, remote endpoints
+included. Unknown names are never dropped: :meth:`NameIndex.lookup` returns suggestions for them.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ import difflib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from .errors import NotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .query import Engine
 
 
 def fold(name: str) -> str:
@@ -22,6 +30,22 @@ def fold(name: str) -> str:
     'moon petal'
     """
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def search_keys(names: Iterable[str]) -> list[str]:
+    """The search keys the build stores (as ``skos:hiddenLabel``) for an entity with ``names``:
+    the folded form of each name that is not itself one of the names, sorted.
+
+    With them, every name of the graph is reachable from its folded form by an exact, indexed
+    lookup (``queries/name-lookup.rq``): a name already in folded form matches as it is, any
+    other name through its key. SKOS keeps hidden labels apart from the others (S13), hence
+    "not itself one of the names".
+
+    >>> search_keys(["zappotine", "Zappo", "ZAPPO", "Zappo  Forte"])
+    ['zappo', 'zappo forte']
+    """
+    names = [n for n in names if n]
+    return sorted({fold(n) for n in names} - set(names) - {""})
 
 
 @dataclass(frozen=True)
@@ -98,9 +122,52 @@ class NameIndex:
 
         :raises NotFound: with suggestions when nothing matches.
         """
-        result = self.lookup(name, types=types)
-        if not result.matches:
-            hint = f"; did you mean: {', '.join(result.suggestions)}?" if result.suggestions else ""
-            shown = name if len(name) <= 60 else name[:57] + "..."
-            raise NotFound(f"unknown name {shown!r}{hint}")
-        return result.matches[0]
+        return _best(self.lookup(name, types=types), name)
+
+
+def lookup(engine: Engine, name: str, *, types: Iterable[str] | None = None, timeout: float | None = None,
+           full: Callable[[], NameIndex] | None = None) -> Lookup:
+    """Every entity ``name`` denotes on ``engine`` (optionally only of ``types``), or suggestions.
+
+    The indexed ``name-lookup`` query answers first; when it finds nothing of ``types``, the index
+    of every name answers (``full()``, e.g. a cached one; by default built here from
+    ``entity-names``), so the result is the same as :meth:`NameIndex.lookup` on the full index.
+    """
+    from .query import DEFAULT_TIMEOUT, run_query
+
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    if isinstance(name, str) and fold(name):
+        rows = run_query(engine, "name-lookup", {"lookup": name}, timeout=timeout, limit=100_000).rows
+        found = NameIndex(rows).lookup(name, types=types)
+        if found.matches:
+            return found
+    index = full() if full is not None else full_index(engine, timeout=timeout)
+    return index.lookup(name, types=types)
+
+
+def full_index(engine: Engine, *, timeout: float | None = None) -> NameIndex:
+    """The index of every name of ``engine``'s graph (the ``entity-names`` query: one scan)."""
+    from .query import DEFAULT_TIMEOUT, QueryError, run_query
+
+    limit = 5_000_000
+    rows = run_query(engine, "entity-names", timeout=DEFAULT_TIMEOUT if timeout is None else timeout, limit=limit)
+    if rows.truncated:
+        raise QueryError(f"query 'entity-names' returned more than {limit:,} rows")
+    return NameIndex(rows.rows)
+
+
+def resolve_one(engine: Engine, name: str, *, types: Iterable[str] | None = None, timeout: float | None = None,
+                full: Callable[[], NameIndex] | None = None) -> Match:
+    """The single best entity for ``name`` on ``engine`` (see :func:`lookup`).
+
+    :raises NotFound: with suggestions when nothing matches.
+    """
+    return _best(lookup(engine, name, types=types, timeout=timeout, full=full), name)
+
+
+def _best(result: Lookup, name: str) -> Match:
+    if not result.matches:
+        hint = f"; did you mean: {', '.join(result.suggestions)}?" if result.suggestions else ""
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        raise NotFound(f"unknown name {shown!r}{hint}")
+    return result.matches[0]

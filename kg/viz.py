@@ -195,9 +195,10 @@ def resolve_focus(graph: Graph, name: str) -> str:
         if (URIRef(name), None, None) not in graph:
             raise NotFound(f"no such entity in the graph: {name}")
         return name
-    from .resolve import NameIndex
+    from .query import open_engine
+    from .resolve import resolve_one
 
-    return NameIndex.for_graph(graph).resolve_one(name).iri
+    return resolve_one(open_engine(graph), name).iri
 
 
 def view_graph(graph: Graph, view: str = "all", focus: str | None = None, depth: int | None = None):

@@ -89,6 +89,38 @@ def test_unknown_and_misspelt_names_are_kept_with_suggestions(engine):
     assert set(unknown) == {"Dilantn", "aspirin"}
 
 
+def test_every_name_is_found_by_the_indexed_lookup(engine):
+    """Every name of the graph (e.g. "phenytoin (Dilantin)": label phenytoin, brand Dilantin), in
+    any letter case, is found by the name-lookup query alone, through the search keys, and gives
+    exactly what the index of every name gives."""
+    from kg.resolve import NameIndex, full_index, lookup
+
+    index = full_index(engine)
+    names = sorted({r["name"] for r in run_query(engine, "entity-names", limit=100_000)})
+    assert "Dilantin" in names and len(names) > 100
+    for name in names:
+        for typed in (name, name.upper(), f"  {name.swapcase()} "):
+            expected = index.lookup(typed)
+            assert expected.matches, typed
+            direct = NameIndex(run_query(engine, "name-lookup", {"lookup": typed}).rows).lookup(typed)
+            assert direct.matches == expected.matches, typed
+            assert lookup(engine, typed).matches == expected.matches, typed
+
+
+def test_names_resolve_in_a_graph_built_without_search_keys():
+    """A graph without skos:hiddenLabel keys (an older build, another producer) still resolves
+    "dIlAnTiN" to phenytoin: the indexed lookup finds nothing, the index of every name does."""
+    from rdflib.namespace import SKOS
+
+    graph = Graph()
+    for t in build(shipped_paths()).graph:
+        graph.add(t)
+    graph.remove((None, SKOS.hiddenLabel, None))
+    bare = RdflibEngine(graph)
+    assert len(run_query(bare, "name-lookup", {"lookup": "dIlAnTiN"})) == 0
+    assert only(interactions(["dIlAnTiN"], engine=bare), "dIlAnTiN")["resolved"] == "phenytoin"
+
+
 def test_a_drug_with_no_stated_interaction(engine):
     # nelfinavir appears only in "people with HIV who are taking the drug nelfinavir".
     result = only(interactions(["nelfinavir"], engine=engine), "nelfinavir")
