@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from importlib.metadata import PackageNotFoundError, version
 
 from .errors import KGError
 
@@ -29,10 +28,24 @@ COMMAND_MODULES = [
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # ~30 ms: only for --version
+
     try:
         return version("supplement-kg")
     except PackageNotFoundError:  # running from a source checkout
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: looks the version up only when asked, so other commands start faster."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0,
+                         help=help or "show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"kg {_version()}")
+        parser.exit()
 
 
 #: Which module registers each command, so that ``kg COMMAND`` imports only the module it needs
@@ -63,7 +76,7 @@ def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         prog="kg",
         description="Supplement monographs as a knowledge graph: build, validate, query, explain, export.",
     )
-    parser.add_argument("--version", action="version", version=f"kg {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _modules_for(argv):
         importlib.import_module(f"kg.commands.{name}").register(sub)

@@ -178,6 +178,45 @@ def rdflib_graph(store: pyoxigraph.Store) -> Graph:
     return g
 
 
+def _rdflib_term_converter():
+    """A function turning pyoxigraph terms into the rdflib terms the rdflib memory store holds
+    after parsing ``graph.nt`` (plain strings without ``xsd:string``; whole decimals as ``4.0``;
+    the text offsets typed ``xsd:nonNegativeInteger``, as :func:`rdflib_graph` reads them)."""
+    import pyoxigraph as ox
+    from rdflib import XSD, BNode, Literal, URIRef
+
+    from .vocab import OA, SKG
+
+    non_negative = {OA.start, OA.end, SKG.startOffset, SKG.endOffset}
+    cache: dict = {}
+
+    def convert(term, predicate=None):
+        if isinstance(term, ox.NamedNode):
+            value = cache.get(term.value)
+            if value is None:
+                value = cache[term.value] = URIRef(term.value)
+            return value
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == str(XSD.string):
+            return Literal(term.value)
+        if datatype == _DECIMAL and term.value.lstrip("+-").isdigit():
+            return Literal(term.value + ".0", datatype=XSD.decimal)
+        return Literal(term.value, datatype=URIRef(datatype))
+
+    def triple(s, p, o):
+        p_ = convert(p)
+        o_ = convert(o)
+        if p_ in non_negative and isinstance(o_, Literal) and o_.datatype == XSD.integer:
+            o_ = Literal(str(o_), datatype=XSD.nonNegativeInteger)
+        return convert(s), p_, o_
+
+    return triple
+
+
 _STORE_CLASS = None
 
 
@@ -302,14 +341,70 @@ class OxigraphEngine:
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float | None = None,
                limit: int | None = None, allow_remote: bool = False) -> Rows:
-        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, check_bindings, run_with_timeout
+        from .query import check_bindings, term_text
+
+        texts = {str(v): term_text(t) for v, t in check_bindings(bindings).items()}
+        return self.select_values(query, texts, timeout=timeout, limit=limit, allow_remote=allow_remote)
+
+    def select_values(self, query: str, texts: Mapping[str, str], *, timeout: float | None = None,
+                      limit: int | None = None, allow_remote: bool = False) -> Rows:
+        """:meth:`select` with the bound terms already written as SPARQL text, as
+        :meth:`kg.query.CannedQuery.value_texts` writes them (:func:`kg.query.run_query` uses it:
+        a canned query then runs without rdflib terms, or rdflib, in the process)."""
+        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, run_with_timeout
 
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         limit = DEFAULT_LIMIT if limit is None else limit
         _check_limits(timeout, limit)
-        terms = check_bindings(bindings)
-        text = bound_text(query, {str(v): t for v, t in terms.items()}, allow_remote=allow_remote)
+        text = _bound(query, texts, allow_remote)
         return run_with_timeout(lambda deadline: self._run(text, limit, deadline), timeout)
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None, *,
+                  timeout: float | None = None) -> Graph:
+        """The graph a CONSTRUCT (or DESCRIBE) query returns, as an rdflib Graph (the same method
+        as :meth:`kg.remote.EndpointEngine.construct`, so :class:`kg.remote.Neighbourhood` fetches
+        a path search's neighbourhood from the store with a few queries, not many triple lookups).
+
+        :raises UsageError: for another query form.
+        """
+        from rdflib import Graph
+
+        from .query import DEFAULT_TIMEOUT, _check_limits, check_bindings, run_with_timeout, term_text
+
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        _check_limits(timeout, 1)
+        texts = {str(v): term_text(t) for v, t in check_bindings(bindings).items()}
+        text = _bound(query, texts, False)
+
+        def work(deadline) -> list[tuple]:
+            import pyoxigraph as ox
+
+            try:
+                result = self.store.query(text)
+            except SyntaxError as exc:
+                raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0][:300]}") from None
+            if not isinstance(result, ox.QueryTriples):
+                raise UsageError("construct() takes a CONSTRUCT or DESCRIBE query")
+            out = []
+            for i, t in enumerate(result):
+                if not i & 255:
+                    deadline.check()
+                out.append((t.subject, t.predicate, t.object))
+            return out
+
+        triples = run_with_timeout(lambda deadline: self._run_bytes(work, deadline), timeout)
+        g = Graph()
+        convert = _rdflib_term_converter()
+        for s, p, o in triples:
+            g.add(convert(s, p, o))
+        return g
+
+    def _run_bytes(self, work, deadline):
+        try:
+            return work(deadline)
+        except BaseException as exc:
+            exc.__traceback__ = exc.__context__ = exc.__cause__ = None  # see _run
+            raise exc from None
 
     def _run(self, text: str, limit: int, deadline) -> Rows:
         try:
@@ -356,21 +451,31 @@ class OxigraphEngine:
 def bound_text(query: str, bindings: Mapping[str, Node], *, allow_remote: bool = False) -> str:
     """The text Oxigraph runs for ``query`` with ``bindings``: the guards applied (refused
     queries raise), escapes expanded, and the bound terms as a ``VALUES`` block at the start of
-    the top-level ``WHERE`` group (:func:`kg.query.values_clause` writes the terms).
+    the top-level ``WHERE`` group (:func:`kg.query.term_text` writes the terms).
 
     :raises QueryRefused: for an update, remote access, or text too large or too deep.
     """
-    from .query import values_clause
+    from .query import check_bindings, term_text
+
+    texts = {str(v): term_text(t) for v, t in check_bindings(bindings).items()}
+    return _bound(query, texts, allow_remote)
+
+
+def _bound(query: str, texts: Mapping[str, str], allow_remote: bool) -> str:
+    from .query import values_text
 
     prepare = _prepared if isinstance(query, str) and len(query) <= 65_536 else _prepared.__wrapped__
     text, at = prepare(query, allow_remote)
-    if not bindings:
+    if not texts:
         return text
     if at is None:
-        from .query import inject_values
+        from .query import QueryError, top_level_where
 
-        return inject_values(text, bindings)  # raises the reason it cannot place them
-    return f"{text[:at]} {values_clause(bindings)}\n{text[at:]}"
+        if "\\u" in text or "\\U" in text:
+            raise QueryError("cannot place parameters in query text that uses \\u escapes")
+        top_level_where(text)  # raises: there is no WHERE group
+        raise QueryError("cannot place parameters in this query")
+    return f"{text[:at]} {values_text(texts)}\n{text[at:]}"
 
 
 @functools.lru_cache(maxsize=512)

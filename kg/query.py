@@ -24,20 +24,27 @@ top level of the ``WHERE`` group.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import shlex
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from rdflib import XSD, BNode, Graph, Literal, URIRef
-from rdflib.term import Node, Variable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .errors import DataError, KGError, NotFound, QueryError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rdflib import Graph
+    from rdflib.term import Node, Variable
+
+# rdflib is imported where it is used, not here: a canned query on the Oxigraph store
+# (kg interactions on a built folder) then runs without loading rdflib at all.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Defaults of the guards; every one can be changed per call.
 DEFAULT_TIMEOUT = 30.0  # seconds
@@ -47,7 +54,8 @@ MAX_DEPTH = 100  # nesting of { ( [ outside strings, IRIs and comments
 #: Longest parameter value accepted (characters); values are data, not text, but stay bounded.
 MAX_VALUE_CHARS = 4_000_000
 
-PARAMETER_TYPES = ("string", "code", "iri", "integer", "decimal")
+#: ``name`` is text bound in folded form (:func:`kg.resolve.fold`), to match the search keys.
+PARAMETER_TYPES = ("string", "name", "code", "iri", "integer", "decimal")
 _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _QUERY_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 
@@ -287,6 +295,8 @@ def check_query(query: str, *, allow_remote: bool = False, max_bytes: int = MAX_
             if tok[:1] in "?$" and tok[1:] not in first:
                 first[tok[1:]] = pos
         variables.sort(key=lambda v: (first.get(v, len(query)), v))
+        from rdflib.term import Variable
+
         translated.algebra["PV"] = [Variable(v) for v in variables]
     return CheckedQuery(form, translated, tuple(variables))
 
@@ -302,6 +312,8 @@ def _find_service(algebra) -> str | None:
         if isinstance(node, Mapping):
             if getattr(node, "name", None) == "ServiceGraphPattern":
                 term = dict.get(node, "term")
+                from rdflib import URIRef
+
                 shown = f"<{term}>" if isinstance(term, URIRef) else f"?{term}"
                 return f"SILENT {shown}" if dict.get(node, "silent") else shown
             stack.extend(v for k, v in node.items() if k != "_vars")
@@ -323,6 +335,9 @@ def check_bindings(bindings: Mapping[str, Node] | None) -> dict[Variable, Node]:
 
     :raises UsageError: for a bad variable name or a value that is not an IRI or a literal.
     """
+    from rdflib import BNode, Literal, URIRef
+    from rdflib.term import Variable
+
     out: dict[Variable, Node] = {}
     for name, value in (bindings or {}).items():
         if not isinstance(name, str) or not _VARNAME.match(name):
@@ -369,6 +384,7 @@ def _escape_lexical(text: str) -> str:
 def term_text(term: Node) -> str:
     r"""The SPARQL text of one bound term, safe to place in a VALUES block.
 
+    >>> from rdflib import Literal, URIRef
     >>> term_text(Literal('say "hi"\n'))
     '"say \\"hi\\"\\n"'
     >>> print(term_text(Literal("\\u0022")))  # a backslash then u0022: stays that, never a quote
@@ -378,34 +394,65 @@ def term_text(term: Node) -> str:
 
     :raises UsageError: for blank nodes, variables, or IRIs and language tags that cannot be written safely.
     """
+    from rdflib import Literal, URIRef
+
     if isinstance(term, URIRef):
-        if not _IRI_OK.match(str(term)):
-            raise UsageError("IRI cannot be written safely into a query")
-        return f"<{term}>"
+        return iri_text(str(term))
     if isinstance(term, Literal):
-        body = '"' + _escape_lexical(str(term)) + '"'
-        if term.language:
-            if not _LANG_OK.match(term.language):
-                raise UsageError("bad language tag")
-            return f"{body}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{body}^^{term_text(URIRef(term.datatype))}"
-        return body
+        return literal_text(str(term), term.datatype, term.language)
     raise UsageError(f"cannot bind a {type(term).__name__}")
+
+
+def iri_text(iri: str) -> str:
+    """The SPARQL text of an IRI (checked: nothing that could end it early).
+
+    >>> iri_text("https://w3id.org/skg/ontology#RouteOral")
+    '<https://w3id.org/skg/ontology#RouteOral>'
+    """
+    if not _IRI_OK.match(iri):
+        raise UsageError("IRI cannot be written safely into a query")
+    return f"<{iri}>"
+
+
+def literal_text(lexical: str, datatype: str | None = None, language: str | None = None) -> str:
+    """The SPARQL text of a literal, its body escaped (:func:`_escape_lexical`).
+
+    >>> literal_text("21", _XSD + "integer")
+    '"21"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    """
+    body = '"' + _escape_lexical(lexical) + '"'
+    if language:
+        if not _LANG_OK.match(language):
+            raise UsageError("bad language tag")
+        return f"{body}@{language}"
+    if datatype is not None and str(datatype) != _XSD + "string":
+        return f"{body}^^{iri_text(str(datatype))}"
+    return body
 
 
 def values_clause(bindings: Mapping[str, Node]) -> str:
     """One-row ``VALUES`` block binding each variable to its term ("" when there is nothing).
 
+    >>> from rdflib import Literal
     >>> values_clause({"drug": Literal("Zappo"), "n": Literal(3)})
     'VALUES (?drug ?n) { ("Zappo" "3"^^<http://www.w3.org/2001/XMLSchema#integer>) }'
     """
-    checked = check_bindings(bindings)
-    if not checked:
+    return values_text({str(v): term_text(t) for v, t in check_bindings(bindings).items()})
+
+
+def values_text(texts: Mapping[str, str]) -> str:
+    """One-row ``VALUES`` block from terms already written as SPARQL text (by :func:`iri_text`
+    and :func:`literal_text`, as :meth:`CannedQuery.value_texts` does), "" when there is none.
+
+    >>> values_text({"drug": '"Zappo"'})
+    'VALUES (?drug) { ("Zappo") }'
+    """
+    for name in texts:
+        if not isinstance(name, str) or not _VARNAME.match(name):
+            raise UsageError(f"bad parameter name {name!r}: use letters, digits and _")
+    if not texts:
         return ""
-    names = " ".join(f"?{v}" for v in checked)
-    terms = " ".join(term_text(t) for t in checked.values())
-    return f"VALUES ({names}) {{ ({terms}) }}"
+    return f"VALUES ({' '.join('?' + v for v in texts)}) {{ ({' '.join(texts.values())}) }}"
 
 
 def top_level_where(text: str) -> int:
@@ -439,6 +486,7 @@ def inject_values(query: str, bindings: Mapping[str, Node]) -> str:
     This is how a text-only engine (a remote endpoint) receives parameters; the block is built
     by :func:`values_clause`, so values are escaped, never pasted.
 
+    >>> from rdflib import Literal
     >>> inject_values("SELECT ?x WHERE { ?x ?p ?drug }", {"drug": Literal("a")})
     'SELECT ?x WHERE { VALUES (?drug) { ("a") }\\n ?x ?p ?drug }'
     """
@@ -521,24 +569,37 @@ def _check_limits(timeout: float, limit: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-class _WatchedGraph(Graph):
-    """A view of a graph (same store, same identifier) whose reads check a deadline, so that a
-    runaway query stops soon after its timeout instead of running on in the background."""
+def _WatchedGraph(base: Graph, deadline: Deadline) -> Graph:  # noqa: N802 (reads like the class it builds)
+    """A view of ``base`` whose reads check ``deadline`` (see :func:`_watched_graph_class`)."""
+    return _watched_graph_class()(base, deadline)
 
-    def __init__(self, base: Graph, deadline: Deadline):
-        super().__init__(store=base.store, identifier=base.identifier, namespace_manager=base.namespace_manager)
-        self._deadline = deadline
 
-    def triples(self, triple):  # type: ignore[override]
-        check = self._deadline.check
-        check()
-        for i, t in enumerate(super().triples(triple)):
-            if not i & 255:
-                check()
-            yield t
+@functools.cache
+def _watched_graph_class():
+    from rdflib import Graph
+
+    class WatchedGraph(Graph):
+        """A view of a graph (same store, same identifier) whose reads check a deadline, so that a
+        runaway query stops soon after its timeout instead of running on in the background."""
+
+        def __init__(self, base: Graph, deadline: Deadline):
+            super().__init__(store=base.store, identifier=base.identifier, namespace_manager=base.namespace_manager)
+            self._deadline = deadline
+
+        def triples(self, triple):  # type: ignore[override]
+            check = self._deadline.check
+            check()
+            for i, t in enumerate(super().triples(triple)):
+                if not i & 255:
+                    check()
+                yield t
+
+    return WatchedGraph
 
 
 def _text(term: Node | None) -> str | None:
+    from rdflib import BNode
+
     if term is None:
         return None
     if isinstance(term, BNode):
@@ -595,6 +656,8 @@ def _collect(result: Mapping[str, Any], limit: int, deadline: Deadline) -> Rows:
                 return Rows(columns, out, truncated=True)
             out.append({"subject": _text(s), "predicate": _text(p), "object": _text(o)})
         return Rows(columns, out)
+    from rdflib.term import Variable
+
     variables = [Variable(v) for v in result.get("vars_") or []]
     columns = [str(v) for v in variables]
     rows: list[dict[str, str | None]] = []
@@ -616,7 +679,7 @@ def open_engine(graph: str | Path | Graph | None = None, *, backend: str | None 
     """
     from .oxstore import OxigraphEngine, open_oxigraph, ox_store_of, resolve_backend
 
-    if isinstance(graph, Graph):
+    if _is_rdflib_graph(graph):
         store = ox_store_of(graph)
         return RdflibEngine(graph) if store is None else OxigraphEngine(store)
     if resolve_backend(graph, backend) == "oxigraph":
@@ -624,6 +687,12 @@ def open_engine(graph: str | Path | Graph | None = None, *, backend: str | None 
     from .store import open_graph
 
     return RdflibEngine(open_graph(graph, "rdflib"))
+
+
+def _is_rdflib_graph(value: Any) -> bool:
+    """True for an rdflib Graph (without importing rdflib: if it is not loaded, there is none)."""
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(value, rdflib.Graph)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,19 +718,52 @@ class Parameter:
 
         :raises UsageError: when ``value`` does not fit the parameter's type.
         """
-        if isinstance(value, (URIRef, Literal)) and not isinstance(value, BNode):
+        from rdflib import Literal, URIRef
+
+        if _is_rdflib_term(value):
             if (self.type == "iri") != isinstance(value, URIRef):
                 raise UsageError(f"parameter {self.name!r} takes {'an IRI' if self.type == 'iri' else 'a literal'}")
+            if self.type == "name":
+                from .resolve import fold
+
+                return Literal(fold(str(value)))
             return value
-        if self.type in ("string", "code"):
+        lexical, datatype = self._plain(value)
+        if self.type == "iri":
+            return URIRef(lexical)
+        return Literal(lexical, datatype=datatype) if datatype else Literal(lexical)
+
+    def text(self, value: Any) -> str:
+        """``value`` as the SPARQL text of the term :meth:`term` gives (for a VALUES block),
+        written without rdflib: so a canned query on the Oxigraph store needs no rdflib at all.
+
+        >>> Parameter("n", "integer", None, "").text("+7")
+        '"7"^^<http://www.w3.org/2001/XMLSchema#integer>'
+
+        :raises UsageError: when ``value`` does not fit the parameter's type.
+        """
+        if _is_rdflib_term(value):
+            return term_text(self.term(value))
+        lexical, datatype = self._plain(value)
+        if len(lexical) > MAX_VALUE_CHARS:
+            raise UsageError(f"parameter {self.name!r} is {len(lexical):,} characters; the limit is {MAX_VALUE_CHARS:,}")
+        return iri_text(lexical) if self.type == "iri" else literal_text(lexical, datatype)
+
+    def _plain(self, value: Any) -> tuple[str, str | None]:
+        """``(lexical form or IRI, datatype IRI or None)`` of a plain Python ``value``."""
+        if self.type in ("string", "code", "name"):
             if not isinstance(value, str):
                 raise UsageError(f"parameter {self.name!r} takes text, not {type(value).__name__}")
-            return Literal(value)
+            if self.type == "name":
+                from .resolve import fold
+
+                return fold(value), None
+            return str(value), None
         if self.type == "integer":
             text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
             if text is None or not re.fullmatch(r"[+-]?\d{1,30}", text):
                 raise UsageError(f"parameter {self.name!r} takes a whole number, not {str(value)[:40]!r}")
-            return Literal(int(text), datatype=XSD.integer)
+            return str(int(text)), _XSD + "integer"
         if self.type == "decimal":
             if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
                 text = ""
@@ -677,23 +779,31 @@ class Parameter:
                 number = Decimal(text)
             except InvalidOperation:
                 raise UsageError(f"parameter {self.name!r} takes a decimal number, not {text[:40]!r}") from None
-            return Literal(number, datatype=XSD.decimal)
+            return format(number, "f"), _XSD + "decimal"
         if self.type == "iri":
             if not isinstance(value, str):
                 raise UsageError(f"parameter {self.name!r} takes an IRI")
-            return URIRef(_expand_iri(value, self.name))
+            return _expand_iri(value, self.name), None
         raise DataError(f"parameter {self.name!r} has unknown type {self.type!r}")
 
 
-def _expand_iri(value: str, name: str) -> str:
-    from .build import PREFIXES
+def _is_rdflib_term(value: Any) -> bool:
+    """True for an rdflib IRI or literal (checked without importing rdflib)."""
+    rdflib = sys.modules.get("rdflib")
+    return rdflib is not None and isinstance(value, (rdflib.URIRef, rdflib.Literal)) \
+        and not isinstance(value, rdflib.BNode)
 
+
+def _expand_iri(value: str, name: str) -> str:
     text = value.strip()
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
     prefix, _, local = text.partition(":")
-    if prefix in PREFIXES and not local.startswith("//"):
-        text = PREFIXES[prefix] + local
+    if not local.startswith("//"):  # a CURIE, perhaps (an absolute http IRI needs no prefix map)
+        from .build import PREFIXES
+
+        if prefix in PREFIXES:
+            text = PREFIXES[prefix] + local
     if not _IRI_OK.match(text):
         raise UsageError(f"parameter {name!r} takes an absolute IRI (or a CURIE with a known prefix), "
                          f"not {value[:60]!r}")
@@ -724,18 +834,29 @@ class CannedQuery:
 
         :raises UsageError: for an unknown parameter, a missing required one, or a bad value.
         """
+        return {p.name: p.term(value) for p, value in self._values(values)}
+
+    def value_texts(self, values: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """What :meth:`bindings` binds, each term as SPARQL text (:meth:`Parameter.text`), for an
+        engine that receives parameters as a ``VALUES`` block.
+
+        :raises UsageError: as :meth:`bindings`.
+        """
+        return {p.name: p.text(value) for p, value in self._values(values)}
+
+    def _values(self, values: Mapping[str, Any] | None) -> list[tuple[Parameter, Any]]:
         values = dict(values or {})
         for name in values:
             self.parameter(name)
-        out: dict[str, Node] = {}
+        out: list[tuple[Parameter, Any]] = []
         for p in self.parameters:
             if p.name in values and values[p.name] is not None:
-                out[p.name] = p.term(values[p.name])
+                out.append((p, values[p.name]))
             elif p.required:
                 raise UsageError(f"query {self.name!r} needs parameter {p.name!r} ({p.description}); "
                                  f"give it with --param {p.name}=VALUE")
             else:
-                out[p.name] = p.term(p.default)
+                out.append((p, p.default))
         return out
 
     def example_parameters(self) -> dict[str, str]:
@@ -866,6 +987,10 @@ def run_query(engine: Engine, query: str | CannedQuery, params: Mapping[str, Any
     ['major', 'moderate', 'minor']
     """
     canned = load_query(query) if isinstance(query, str) else query
+    select_values = getattr(engine, "select_values", None)
+    if select_values is not None:  # an engine that takes the terms as text (no rdflib terms made)
+        return select_values(canned.text, canned.value_texts(params), timeout=timeout, limit=limit,
+                             allow_remote=allow_remote)
     return engine.select(canned.text, canned.bindings(params), timeout=timeout, limit=limit,
                          allow_remote=allow_remote)
 

@@ -333,3 +333,29 @@ def test_version_and_query_commands_import_no_heavy_modules():
     help_ = subprocess.run([sys.executable, "-c", probe, "interactions", "--help"], capture_output=True, text=True,
                            check=True)
     assert "networkx" not in help_.stdout and "matplotlib" not in help_.stdout
+
+
+def test_the_checker_on_the_store_runs_without_rdflib(out):
+    """``kg interactions`` on a built folder (the Oxigraph store) loads no rdflib: a canned query
+    binds its parameters as SPARQL text, so process start stays small. The answer is the one the
+    source gives: "phenytoin (Dilantin)" is among the anticonvulsants glutamine interacts with, and
+    "Dilantn" is kept as not found, with Dilantin suggested (through the index of every name)."""
+    import json
+    import subprocess
+    import sys
+
+    probe = ("import sys, contextlib, io, json\n"
+             "from kg.cli import main\n"
+             "buf = io.StringIO()\n"
+             "with contextlib.redirect_stdout(buf):\n"
+             "    code = main(sys.argv[1:])\n"
+             "print(json.dumps({'code': code, 'report': json.loads(buf.getvalue()),\n"
+             "                  'heavy': sorted(m for m in ('rdflib', 'networkx', 'pyshacl', 'yaml') if m in sys.modules)}))\n")
+    done = subprocess.run([sys.executable, "-c", probe, "interactions", "DILANTIN", "Dilantn", "--graph", str(out),
+                           "--format", "json"], capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["heavy"] == []
+    assert result["code"] == 2  # a name was not found
+    (found,) = result["report"]["results"]
+    assert found["resolved"] == "phenytoin" and found["interactions"][0]["via"] == ["anticonvulsants"]
+    assert result["report"]["unknown"] == [{"input": "Dilantn", "suggestions": ["Dilantin"]}]

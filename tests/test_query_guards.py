@@ -292,3 +292,39 @@ def test_check_query_reports_the_form():
     assert check_query("ASK { ?s ?p ?o }").form == "ASK"
     assert check_query("SELECT ?b ?a WHERE { ?a ?p ?b }").variables == ("b", "a")
     assert check_query("SELECT * WHERE { ?z ?y ?x }").variables == ("z", "y", "x")
+
+
+# Parameters written as text (the Oxigraph engine's path, no rdflib terms) and as rdflib terms
+# (the rdflib engine's path) must be the very same terms, for every type and hostile value.
+TEXT_VALUES = {
+    "string": ["", "Dilantin", 'say "hi"\n', "\\u0022", "a\r\nb\t\x00", "\u202enitnaliD", "x" * 5000,
+               "}} UNION {{ ?s ?p ?o }}", "' OR '1'='1"],
+    "name": ["", " DILANTIN ", "Moon   PETAL", "\u212b", 'x"} ; DELETE WHERE { ?s ?p ?o }'],
+    "code": ["possibly-effective", "oral"],
+    "integer": ["0", "+7", "-12", 3, " 42 "],
+    "decimal": ["0.7", "-0", ".5", "21", 0.1, 3],
+    "iri": ["https://w3id.org/skg/id/drug/phenytoin", "skgid:drug/phenytoin", "<urn:x:a>", "skg:RouteOral"],
+}
+
+
+@pytest.mark.parametrize("ptype", sorted(TEXT_VALUES))
+def test_parameter_text_is_the_term_written_out(ptype):
+    from kg.query import Parameter, term_text
+
+    p = Parameter("x", ptype, None, "")
+    for value in TEXT_VALUES[ptype]:
+        assert p.text(value) == term_text(p.term(value)), value
+        assert p.text(p.term(value)) == term_text(p.term(value)), value
+
+
+@pytest.mark.parametrize("ptype,value", [("integer", "1.5"), ("decimal", "1e3"), ("iri", "not an iri"),
+                                         ("iri", "urn:x:a>"), ("string", 3), ("decimal", float("nan"))])
+def test_parameter_text_refuses_what_term_refuses(ptype, value):
+    from kg.errors import UsageError
+    from kg.query import Parameter
+
+    p = Parameter("x", ptype, None, "")
+    with pytest.raises(UsageError):
+        p.term(value)
+    with pytest.raises(UsageError):
+        p.text(value)
