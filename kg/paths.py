@@ -469,6 +469,28 @@ def shortest_paths(G: nx.MultiDiGraph, source: str, target: str, *, max_hops: in
     return find_paths(G, source, target, max_hops=max_hops, limit=limit, shortest=True, **kwargs)
 
 
+def shortest_in_neighbourhood(project_at: Callable[[int], nx.MultiDiGraph], source: str, target: str, *,
+                              max_hops: int = DEFAULT_MAX_HOPS, limit: int | None = DEFAULT_LIMIT,
+                              ) -> tuple[nx.MultiDiGraph, list[Path]]:
+    """The shortest paths between ``source`` and ``target`` (as :func:`shortest_paths` on the
+    whole graph), from the smallest neighbourhood that provably holds them, and that projection.
+
+    ``project_at(d)`` projects the entities within ``d`` edges of either end. A projection of
+    depth d holds every path of up to 2d + 1 hops (each node of such a path is within d hops of one
+    end) and every edge between its nodes, so once the shortest path found at depth d has at most
+    2d + 1 hops, no shorter one lies outside it and all of that length are inside. The depth grows
+    from 1 up to ``max_hops // 2 + 1``, where every path of up to ``max_hops`` hops is inside: on a
+    large graph most questions stop at depth 1 or 2 instead of projecting thousands of entities.
+    """
+    deepest = max_hops // 2 + 1
+    for depth in range(1, deepest + 1):
+        G = project_at(depth)
+        found = shortest_paths(G, source, target, max_hops=max_hops, limit=limit)
+        if found and len(found[0]) <= 2 * depth + 1:
+            break
+    return G, found
+
+
 # --------------------------------------------------------------------------------------------
 # words
 

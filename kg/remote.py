@@ -33,7 +33,7 @@ from rdflib.term import Node
 
 from .errors import DataError, EndpointError, UsageError
 from .query import (DEFAULT_LIMIT, DEFAULT_TIMEOUT, Deadline, QueryError, QueryTimeout, Rows, check_bindings,
-                    check_query, inject_values, run_query, run_with_timeout, term_text)
+                    check_query, inject_values, run_with_timeout, term_text)
 
 #: Largest answer read from an endpoint, in bytes.
 MAX_RESPONSE_BYTES = 256 * 2**20
@@ -418,84 +418,137 @@ WHERE {
           ?r a ?kind ; rdfs:label ?l }
 }"""
 
-#: Everything :func:`kg.paths.project` reads about the entities in ``VALUES ?n``: types, labels,
-#: class membership both ways, and each statement touching them with its direct triple, quotes
-#: (selectors), the types and labels of its ends, its severity / evidence level labels.
-NEIGHBOURHOOD_QUERY = _PREFIXES + """CONSTRUCT {
-  ?n a ?nt ; rdfs:label ?nl .
-  ?n ?up ?m . ?m a ?mt ; rdfs:label ?ml .
-  ?k ?down ?n . ?k a ?kt ; rdfs:label ?kl .
+#: The entities one edge away from those in ``VALUES ?n``, by the edges :func:`kg.paths.project`
+#: walks: a direct triple described by a statement, or class membership; with the other end's types.
+#: (The entities are listed in every branch, not once before the UNION: so an engine evaluates each
+#: branch from them, instead of evaluating the branches over the whole store and joining after.)
+ADJACENT_QUERY = _PREFIXES + """SELECT DISTINCT ?m ?t WHERE {
+  { VALUES ?n { %(nodes)s } ?st skg:subjectEntity ?n ; skg:relation ?p ; skg:objectEntity ?m .
+    FILTER EXISTS { ?n ?p ?m } ?m a ?t . }
+  UNION { VALUES ?n { %(nodes)s } ?st skg:objectEntity ?n ; skg:relation ?p ; skg:subjectEntity ?m .
+          FILTER EXISTS { ?m ?p ?n } ?m a ?t . }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?n ?r ?m . ?m a ?t . }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?m ?r ?n . ?m a ?t . }
+  FILTER(isIRI(?m))
+}"""
+# (Whether ?t is an entity class is checked by the caller, against the class hierarchy it fetched:
+# a subclass path here made engines start from every entity of every entity class. The direct
+# triple is checked with FILTER EXISTS: as a pattern with a variable predicate, engines read every
+# triple of a hub entity first.)
+
+#: The statements with an end among the entities in ``VALUES ?n``, with both ends.
+STATEMENTS_QUERY = _PREFIXES + """SELECT DISTINCT ?st ?s ?o WHERE {
+  { VALUES ?s { %(nodes)s } ?st skg:subjectEntity ?s ; skg:objectEntity ?o . }
+  UNION { VALUES ?o { %(nodes)s } ?st skg:objectEntity ?o ; skg:subjectEntity ?s . }
+}"""
+
+#: What :func:`kg.paths.project` reads about the entities in ``VALUES ?n``: types, labels and
+#: class membership.
+ENTITIES_QUERY = _PREFIXES + """CONSTRUCT { ?n a ?nt ; rdfs:label ?nl . ?n ?r ?m . }
+WHERE {
+  { VALUES ?n { %(nodes)s } ?n a ?nt }
+  UNION { VALUES ?n { %(nodes)s } ?n rdfs:label ?nl }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?n ?r ?m }
+}"""
+
+#: What :func:`kg.paths.project` reads about the statements in ``VALUES ?st``: all their triples,
+#: the direct triple they describe, its relation's label and inverse, the quotes (selectors), the
+#: labels of their severity / evidence level.
+STATEMENT_FACTS_QUERY = _PREFIXES + """CONSTRUCT {
   ?st ?sp ?so .
   ?s ?rel ?o . ?rel rdfs:label ?rl ; owl:inverseOf ?ri . ?rj owl:inverseOf ?rel .
   ?ev oa:hasSelector ?sel . ?sel oa:exact ?exact ; oa:start ?start .
-  ?x a ?xt ; rdfs:label ?xl .
   ?c skos:prefLabel ?cp ; rdfs:label ?cl .
 }
 WHERE {
-  VALUES ?n { %s }
-  { ?n a ?nt }
-  UNION { ?n rdfs:label ?nl }
-  UNION { VALUES ?up { skg:memberOf skg:hasMember skg:subClassOfClass } ?n ?up ?m .
-          OPTIONAL { ?m a ?mt } OPTIONAL { ?m rdfs:label ?ml } }
-  UNION { VALUES ?down { skg:memberOf skg:hasMember skg:subClassOfClass } ?k ?down ?n .
-          OPTIONAL { ?k a ?kt } OPTIONAL { ?k rdfs:label ?kl } }
-  UNION { ?st skg:subjectEntity|skg:objectEntity ?n . ?st ?sp ?so }
-  UNION { ?st skg:subjectEntity|skg:objectEntity ?n .
-          ?st skg:subjectEntity ?s ; skg:relation ?rel ; skg:objectEntity ?o . ?s ?rel ?o .
+  { VALUES ?st { %(statements)s } ?st ?sp ?so }
+  UNION { VALUES ?st { %(statements)s } ?st skg:subjectEntity ?s ; skg:relation ?rel ; skg:objectEntity ?o .
+          FILTER EXISTS { ?s ?rel ?o }
           OPTIONAL { ?rel rdfs:label ?rl } OPTIONAL { ?rel owl:inverseOf ?ri } OPTIONAL { ?rj owl:inverseOf ?rel } }
-  UNION { ?st skg:subjectEntity|skg:objectEntity ?n . ?st skg:evidence ?ev . ?ev oa:hasSelector ?sel .
+  UNION { VALUES ?st { %(statements)s } ?st skg:evidence ?ev . ?ev oa:hasSelector ?sel .
           OPTIONAL { ?sel oa:exact ?exact } OPTIONAL { ?sel oa:start ?start } }
-  UNION { ?st skg:subjectEntity|skg:objectEntity ?n . ?st skg:subjectEntity|skg:objectEntity ?x .
-          OPTIONAL { ?x a ?xt } OPTIONAL { ?x rdfs:label ?xl } }
-  UNION { ?st skg:subjectEntity|skg:objectEntity ?n . ?st skg:severity|skg:evidenceLevel ?c .
+  UNION { VALUES ?st { %(statements)s } ?st skg:severity|skg:evidenceLevel ?c .
           OPTIONAL { ?c skos:prefLabel ?cp } OPTIONAL { ?c rdfs:label ?cl } }
 }"""
 
-#: Entities per neighbourhood request.
+#: Entities or statements per request.
 _BATCH_NODES = 100
+#: Rows an adjacency or statement request may return.
+_MAX_ROWS = 5_000_000
 
 
-def _neighbours(g: Graph, node: URIRef) -> set[URIRef]:
-    """Entities one edge away from ``node`` in the fetched graph (a superset is fine)."""
-    from .vocab import SKG
+def _iris(items) -> str:
+    return " ".join(term_text(URIRef(str(i))) for i in items)
 
-    out: set = set()
-    for end in (SKG.subjectEntity, SKG.objectEntity):
-        for st in g.subjects(end, node):
-            out.update(g.objects(st, SKG.subjectEntity))
-            out.update(g.objects(st, SKG.objectEntity))
-    for rel in (SKG.memberOf, SKG.hasMember, SKG.subClassOfClass):
-        out.update(g.objects(node, rel))
-        out.update(g.subjects(rel, node))
-    out.discard(node)
-    return {n for n in out if isinstance(n, URIRef)}
+
+class Neighbourhood:
+    """A local graph from which :func:`kg.paths.project` with the same seeds and depth gives the
+    same projection as on the whole graph, fetched from an engine that answers SELECT and
+    CONSTRUCT queries (``select`` and ``construct``: an endpoint, or the Oxigraph store).
+
+    It is built in two steps, so that its size follows the projection, not the graph: the
+    entities within ``depth`` edges of the seeds are found level by level (:data:`ADJACENT_QUERY`),
+    then their types, labels and membership are fetched, and the facts of the statements whose
+    both ends are among them (a hub's statements to entities outside are never fetched). Every
+    edge between those entities is then in the local graph, and every entity is reached from a
+    seed through them, so the walk in :func:`kg.paths.project` finds the same entities and edges.
+    :meth:`to_depth` grows it: only what is new is fetched.
+    """
+
+    def __init__(self, engine, seeds: Iterable[str], *, timeout: float = DEFAULT_TIMEOUT):
+        self.engine, self.timeout = engine, timeout
+        self.graph = engine.construct(SCHEMA_QUERY, timeout=timeout)
+        self.depth = 0
+        self.nodes: set[str] = {str(s) for s in seeds}
+        self._frontier = sorted(self.nodes)
+        self._described: set[str] = set()
+        self._statements: set[str] = set()
+
+    def _select(self, query: str) -> list[dict]:
+        rows = self.engine.select(query, timeout=self.timeout, limit=_MAX_ROWS)
+        if rows.truncated:
+            raise IncompleteAnswer(f"a neighbourhood query returned more than {_MAX_ROWS:,} rows")
+        return rows.rows
+
+    def _chunks(self, items):
+        items = sorted(items)
+        return (items[i:i + _BATCH_NODES] for i in range(0, len(items), _BATCH_NODES))
+
+    def to_depth(self, depth: int) -> Graph:
+        """The local graph for the entities within ``depth`` edges of the seeds."""
+        from .paths import entity_classes
+
+        classes = {str(c) for c in entity_classes(self.graph)}
+        while self.depth < depth and self._frontier:
+            found: set[str] = set()
+            for chunk in self._chunks(self._frontier):
+                found.update(r["m"] for r in self._select(ADJACENT_QUERY % {"nodes": _iris(chunk)})
+                             if r["t"] in classes)
+            new = found - self.nodes
+            self.nodes |= new
+            self._frontier = sorted(new)
+            self.depth += 1
+        self.depth = max(self.depth, depth)
+        todo = self.nodes - self._described
+        statements: set[str] = set()
+        for chunk in self._chunks(todo):
+            self.graph += self.engine.construct(ENTITIES_QUERY % {"nodes": _iris(chunk)}, timeout=self.timeout)
+            for r in self._select(STATEMENTS_QUERY % {"nodes": _iris(chunk)}):
+                if r["s"] in self.nodes and r["o"] in self.nodes and r["st"] not in self._statements:
+                    statements.add(r["st"])
+        for chunk in self._chunks(statements):
+            self.graph += self.engine.construct(STATEMENT_FACTS_QUERY % {"statements": _iris(chunk)},
+                                                timeout=self.timeout)
+        self._statements |= statements
+        self._described |= todo
+        return self.graph
 
 
 def fetch_neighbourhood(engine: EndpointEngine, seeds: Iterable[str], depth: int, *,
                         timeout: float = DEFAULT_TIMEOUT) -> Graph:
-    """A local graph holding everything :func:`kg.paths.project` reads for the entities within
-    ``depth`` edges of ``seeds`` (one level more is fetched, so edges between the outermost
-    entities are whole): ``depth + 2`` CONSTRUCT rounds at most, never the whole store."""
-    g = engine.construct(SCHEMA_QUERY, timeout=timeout)
-    fetched: set[URIRef] = set()
-    frontier = [URIRef(str(s)) for s in seeds]
-    for level in range(depth + 1):
-        todo = sorted({n for n in frontier if n not in fetched}, key=str)
-        for i in range(0, len(todo), _BATCH_NODES):
-            chunk = todo[i:i + _BATCH_NODES]
-            g += engine.construct(NEIGHBOURHOOD_QUERY % " ".join(term_text(n) for n in chunk), timeout=timeout)
-        fetched.update(todo)
-        if level == depth:
-            break
-        frontier = sorted({m for n in todo for m in _neighbours(g, n)} - fetched, key=str)
-    return g
-
-
-def remote_names(engine: EndpointEngine, *, timeout: float = DEFAULT_TIMEOUT):
-    """The name index (:class:`kg.resolve.NameIndex`) of the endpoint's graph."""
-    from .resolve import NameIndex
-
-    return NameIndex(run_query(engine, "entity-names", timeout=timeout, limit=5_000_000).rows)
+    """A local graph from which :func:`kg.paths.project` with these seeds and depth gives the
+    projection of the whole graph (see :class:`Neighbourhood`); never the whole store."""
+    return Neighbourhood(engine, seeds, timeout=timeout).to_depth(depth)
 
 
 def project_remote(engine: EndpointEngine, names: Iterable[str], depth: int, *, timeout: float = DEFAULT_TIMEOUT):
@@ -506,9 +559,9 @@ def project_remote(engine: EndpointEngine, names: Iterable[str], depth: int, *, 
     :raises NotFound: with suggestions for a name that matches nothing.
     """
     from .paths import project
+    from .resolve import resolve_one
 
-    index = remote_names(engine, timeout=timeout)
-    iris = [index.resolve_one(n).iri for n in names]
+    iris = [resolve_one(engine, n, timeout=timeout).iri for n in names]
     local = fetch_neighbourhood(engine, iris, depth, timeout=timeout)
     return project(local, seeds=iris, depth=depth), iris
 
@@ -641,5 +694,5 @@ def push(graph: Graph, url: str, *, named_graph: str | None = None, method: str 
 
 
 __all__ = ["CANCELLED", "DEFAULT_BATCH", "EndpointEngine", "IncompleteAnswer", "batches", "check_url",
-           "fetch_neighbourhood", "ntriples", "open_endpoint", "parse_rdf", "parse_results", "project_remote",
-           "push", "remote_names"]
+           "Neighbourhood", "fetch_neighbourhood", "ntriples", "open_endpoint", "parse_rdf", "parse_results", "project_remote",
+           "push"]

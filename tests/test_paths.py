@@ -353,6 +353,32 @@ def test_neighbourhood_projection_holds_the_same_paths(glutamine):
     assert chains(part, P.find_paths(part, a, b, limit=None)) == chains(G, P.find_paths(G, a, b, limit=None))
 
 
+def test_growing_neighbourhood_finds_the_same_shortest_paths(glutamine):
+    """kg path grows the neighbourhood from depth 1 and stops once the shortest path found is
+    provably the shortest: for pairs of every kind of entity the answer equals the one on the whole
+    graph (glutamine to Dilantin: "Medications used to prevent seizures (Anticonvulsants) interact
+    with GLUTAMINE", phenytoin a member of that class)."""
+    graph, G, iri = glutamine
+    nodes = sorted(G)
+    picks = nodes[:: max(1, len(nodes) // 12)]
+    pairs = [(iri("glutamine"), iri("Dilantin")), (iri("Dilantin"), iri("lactulose"))]
+    pairs += [(a, b) for a in picks for b in picks if a < b]
+    depths_used = set()
+    for a, b in pairs:
+        for hops in (2, 4):
+            depths = []
+
+            def at(depth, a=a, b=b, depths=depths):
+                depths.append(depth)
+                return P.project(graph, seeds=[a, b], depth=depth)
+
+            part, found = P.shortest_in_neighbourhood(at, a, b, max_hops=hops, limit=None)
+            whole = P.shortest_paths(G, a, b, max_hops=hops, limit=None)
+            assert chains(part, found) == chains(G, whole), (a, b, hops)
+            depths_used.add(depths[-1])
+    assert 1 in depths_used and len(depths_used) > 1  # it stops early, and it also grows
+
+
 def _quotes(G, path) -> str:
     return " ".join(q for s in path for q in P.step_quotes(G, s))
 

@@ -100,11 +100,48 @@ def register(sub) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _resolve(graph, *names: str) -> list[str]:
-    from ..resolve import NameIndex
+def _resolve(graph, *names: str, timeout: float | None = None) -> list[str]:
+    from ..query import open_engine
+    from ..resolve import resolve_one
 
-    index = NameIndex.for_graph(graph)
-    return [index.resolve_one(n).iri for n in names]
+    engine = open_engine(graph)
+    return [resolve_one(engine, n, timeout=timeout).iri for n in names]
+
+
+def _ends(args):
+    """``(source, a, b)``: both names resolved, on the endpoint when ``--endpoint`` is given, else
+    on the local graph; ``source`` is what the neighbourhood is projected from (:func:`_project_at`)."""
+    from ..resolve import resolve_one
+
+    from ..oxstore import OxigraphEngine, open_oxigraph, resolve_backend
+
+    engine = endpoint_from_args(args)
+    graph = None
+    if engine is None and resolve_backend(getattr(args, "graph", None), getattr(args, "backend", None)) == "oxigraph":
+        engine = OxigraphEngine(open_oxigraph(getattr(args, "graph", None)))
+    if engine is not None:
+        timeout = getattr(args, "timeout", None)
+        a, b = (resolve_one(engine, name, timeout=timeout).iri for name in (args.source, args.target))
+    else:
+        graph = graph_from_args(args)
+        a, b = _resolve(graph, args.source, args.target)
+    if a == b:
+        raise UsageError(f"{args.source!r} and {args.target!r} name the same entity")
+    if engine is None:
+        return graph, a, b
+    from ..remote import Neighbourhood
+
+    # An endpoint or the Oxigraph store: fetch the neighbourhood with a few CONSTRUCT queries
+    # (level by level) rather than reading it with many single-triple lookups.
+    return Neighbourhood(engine, [a, b], timeout=getattr(args, "timeout", None) or 30.0), a, b
+
+
+def _project_at(source, a: str, b: str, depth: int):
+    """The projection of the entities within ``depth`` edges of ``a`` or ``b``."""
+    from ..paths import project
+
+    graph = source.to_depth(depth) if hasattr(source, "to_depth") else source
+    return project(graph, seeds=[a, b], depth=depth)
 
 
 def _pair(args):
@@ -114,23 +151,19 @@ def _pair(args):
     neighbourhood holds every such path (and one hop more keeps the degrees of its nodes whole,
     which degree-weighted counts need).
     """
-    from ..paths import project
+    source, a, b = _ends(args)
+    return _project_at(source, a, b, args.max_hops // 2 + 1), a, b
 
-    depth = args.max_hops // 2 + 1
-    engine = endpoint_from_args(args)
-    if engine is not None:  # resolve on the endpoint, then fetch only the neighbourhood
-        from ..remote import fetch_neighbourhood, remote_names
 
-        index = remote_names(engine, timeout=args.timeout)
-        a, b = (index.resolve_one(name).iri for name in (args.source, args.target))
-    else:
-        graph = graph_from_args(args)
-        a, b = _resolve(graph, args.source, args.target)
-    if a == b:
-        raise UsageError(f"{args.source!r} and {args.target!r} name the same entity")
-    if engine is not None:
-        graph = fetch_neighbourhood(engine, [a, b], depth, timeout=args.timeout)
-    return project(graph, seeds=[a, b], depth=depth), a, b
+def _shortest(args):
+    """``(G, a, b, paths)``: the shortest paths, from the smallest neighbourhood that holds them
+    (:func:`kg.paths.shortest_in_neighbourhood`)."""
+    from ..paths import shortest_in_neighbourhood
+
+    source, a, b = _ends(args)
+    G, found = shortest_in_neighbourhood(lambda depth: _project_at(source, a, b, depth), a, b,
+                                         max_hops=args.max_hops, limit=args.limit + 1)
+    return G, a, b, found
 
 
 def _dump(data) -> None:
@@ -160,8 +193,11 @@ def _quote_lines(G, path, indent: str) -> list[str]:
 def run_path(args: argparse.Namespace) -> int:
     from ..paths import find_paths, label, node_info, path_records, path_text
 
-    G, a, b = _pair(args)
-    found = find_paths(G, a, b, max_hops=args.max_hops, limit=args.limit + 1, shortest=not args.all)
+    if args.all:
+        G, a, b = _pair(args)
+        found = find_paths(G, a, b, max_hops=args.max_hops, limit=args.limit + 1, shortest=False)
+    else:
+        G, a, b, found = _shortest(args)
     more = len(found) > args.limit
     found = found[: args.limit]
     if args.format == "json":
