@@ -360,10 +360,11 @@ class OxigraphEngine:
         return run_with_timeout(lambda deadline: self._run(text, limit, deadline), timeout)
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None, *,
-                  timeout: float | None = None) -> Graph:
+                  timeout: float | None = None, into: Graph | None = None) -> Graph:
         """The graph a CONSTRUCT (or DESCRIBE) query returns, as an rdflib Graph (the same method
         as :meth:`kg.remote.EndpointEngine.construct`, so :class:`kg.remote.Neighbourhood` fetches
         a path search's neighbourhood from the store with a few queries, not many triple lookups).
+        With ``into``, the triples are added to that graph, which is returned.
 
         :raises UsageError: for another query form.
         """
@@ -393,7 +394,7 @@ class OxigraphEngine:
             return out
 
         triples = run_with_timeout(lambda deadline: self._run_bytes(work, deadline), timeout)
-        g = Graph()
+        g = Graph() if into is None else into
         convert = _rdflib_term_converter()
         for s, p, o in triples:
             g.add(convert(s, p, o))

@@ -109,7 +109,7 @@ def entity_classes(graph: Graph) -> set:
     """IRIs of the entity classes: ``skg:Entity`` and its subclasses (declared or known)."""
     from rdflib import RDFS
 
-    from .records import ENTITY_TYPES
+    from .vocab import ENTITY_TYPES
 
     found = set(graph.transitive_subjects(RDFS.subClassOf, SKG.Entity))
     found.update(SKG[t] for t in ENTITY_TYPES)

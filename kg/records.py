@@ -22,24 +22,10 @@ from . import schema
 from .errors import DataError, QuoteNotFound
 from .fileio import local_path
 from .provenance import SourceText
+from .vocab import ENTITY_TYPES  # defined beside the entity classes; records name their types
 
 FORMAT = "skg-monograph/1"
 MAX_FILE_BYTES = 20 * 1024 * 1024
-
-#: Entity types and the path segment of their IRIs.
-ENTITY_TYPES = {
-    "Substance": "substance",
-    "Drug": "drug",
-    "DrugClass": "drug-class",
-    "Condition": "condition",
-    "Population": "population",
-    "AnatomicalEntity": "anatomy",
-    "ChemicalEntity": "chemical",
-    "Protein": "protein",
-    "BiologicalProcess": "process",
-    "Organism": "organism",
-    "DosageForm": "dosage-form",
-}
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")

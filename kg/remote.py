@@ -333,13 +333,18 @@ class EndpointEngine:
         return Rows(columns, rows[:limit], truncated=len(rows) > limit)
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None, *,
-                  timeout: float = DEFAULT_TIMEOUT) -> Graph:
-        """The graph a CONSTRUCT (or DESCRIBE) query returns, as RDF terms (not strings)."""
+                  timeout: float = DEFAULT_TIMEOUT, into: Graph | None = None) -> Graph:
+        """The graph a CONSTRUCT (or DESCRIBE) query returns, as RDF terms (not strings); with
+        ``into``, its triples are added to that graph, which is returned."""
         _check_limits(timeout, 1)
         checked, text = self._prepare(query, bindings, False)
         if checked.form not in ("CONSTRUCT", "DESCRIBE"):
             raise UsageError("construct() takes a CONSTRUCT or DESCRIBE query")
-        return self._run(text, checked.form, timeout)
+        found = self._run(text, checked.form, timeout)
+        if into is None:
+            return found
+        into += found
+        return into
 
     def _prepare(self, query: str, bindings, allow_remote: bool):
         terms = check_bindings(bindings)
@@ -436,11 +441,19 @@ ADJACENT_QUERY = _PREFIXES + """SELECT DISTINCT ?m ?t WHERE {
 # triple is checked with FILTER EXISTS: as a pattern with a variable predicate, engines read every
 # triple of a hub entity first.)
 
-#: The statements with an end among the entities in ``VALUES ?n``, with both ends.
+#: The statements with an end among the entities ``%(nodes)s`` and the other among ``%(others)s``.
 STATEMENTS_QUERY = _PREFIXES + """SELECT DISTINCT ?st ?s ?o WHERE {
+  { VALUES ?s { %(nodes)s } ?st skg:subjectEntity ?s ; skg:objectEntity ?o . VALUES ?o { %(others)s } }
+  UNION { VALUES ?o { %(nodes)s } ?st skg:objectEntity ?o ; skg:subjectEntity ?s . VALUES ?s { %(others)s } }
+}"""
+#: The same, the other end unrestricted (checked by the caller): for a neighbourhood too large to
+#: list in the query.
+STATEMENTS_ANY_QUERY = _PREFIXES + """SELECT DISTINCT ?st ?s ?o WHERE {
   { VALUES ?s { %(nodes)s } ?st skg:subjectEntity ?s ; skg:objectEntity ?o . }
   UNION { VALUES ?o { %(nodes)s } ?st skg:objectEntity ?o ; skg:subjectEntity ?s . }
 }"""
+#: Entities a statements query lists as the other end at most (about 70 KB of query text each).
+_MAX_LISTED = 1_000
 
 #: What :func:`kg.paths.project` reads about the entities in ``VALUES ?n``: types, labels and
 #: class membership.
@@ -510,6 +523,9 @@ class Neighbourhood:
             raise IncompleteAnswer(f"a neighbourhood query returned more than {_MAX_ROWS:,} rows")
         return rows.rows
 
+    def _construct(self, query: str) -> None:
+        self.engine.construct(query, timeout=self.timeout, into=self.graph)
+
     def _chunks(self, items):
         items = sorted(items)
         return (items[i:i + _BATCH_NODES] for i in range(0, len(items), _BATCH_NODES))
@@ -531,14 +547,16 @@ class Neighbourhood:
         self.depth = max(self.depth, depth)
         todo = self.nodes - self._described
         statements: set[str] = set()
+        others = _iris(sorted(self.nodes)) if len(self.nodes) <= _MAX_LISTED else None
         for chunk in self._chunks(todo):
-            self.graph += self.engine.construct(ENTITIES_QUERY % {"nodes": _iris(chunk)}, timeout=self.timeout)
-            for r in self._select(STATEMENTS_QUERY % {"nodes": _iris(chunk)}):
+            self._construct(ENTITIES_QUERY % {"nodes": _iris(chunk)})
+            query = (STATEMENTS_QUERY % {"nodes": _iris(chunk), "others": others} if others is not None
+                     else STATEMENTS_ANY_QUERY % {"nodes": _iris(chunk)})
+            for r in self._select(query):
                 if r["s"] in self.nodes and r["o"] in self.nodes and r["st"] not in self._statements:
                     statements.add(r["st"])
         for chunk in self._chunks(statements):
-            self.graph += self.engine.construct(STATEMENT_FACTS_QUERY % {"statements": _iris(chunk)},
-                                                timeout=self.timeout)
+            self._construct(STATEMENT_FACTS_QUERY % {"statements": _iris(chunk)})
         self._statements |= statements
         self._described |= todo
         return self.graph

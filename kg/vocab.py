@@ -19,6 +19,21 @@ SCHEMA = Namespace("https://schema.org/")
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 
+#: Entity types and the path segment of their IRIs.
+ENTITY_TYPES = {
+    "Substance": "substance",
+    "Drug": "drug",
+    "DrugClass": "drug-class",
+    "Condition": "condition",
+    "Population": "population",
+    "AnatomicalEntity": "anatomy",
+    "ChemicalEntity": "chemical",
+    "Protein": "protein",
+    "BiologicalProcess": "process",
+    "Organism": "organism",
+    "DosageForm": "dosage-form",
+}
+
 
 class SKG(DefinedNamespace):
     """Terms of the supplement knowledge graph ontology (``ontology/skg.ttl``)."""
