@@ -206,128 +206,50 @@ def _raw_rows(store, text: str) -> list:
 
 
 class RawChecker:
-    """The medication check on raw pyoxigraph: the same three queries as kg.clinical.interactions
-    (entity names once, then drug-interactions and drug-classes per resolved name)."""
+    """The medication check on raw pyoxigraph, with the queries kg.clinical.interactions runs:
+    each name found with ``name-lookup`` (the search keys), then ``entity-interactions`` and
+    ``entity-classes`` bound to the IRI it resolved to. (Every name of the benchmark list resolves,
+    so the index of every name, which kg builds only for names the lookup misses, is never needed.)"""
 
     def __init__(self, store):
         from kg.query import load_query
 
         self.store = store
-        self.names = load_query("entity-names")
-        self.inter = load_query("drug-interactions")
-        self.classes = load_query("drug-classes")
-        self.index: dict[str, list[tuple[str, str]]] | None = None
-
-    def check(self, names: list[str]) -> list:
-        from kg.resolve import fold
-
-        if self.index is None:
-            self.index = {}
-            for entity, etype, _label, name, _kind in _raw_rows(self.store, _raw_prepared(self.names, {})):
-                self.index.setdefault(fold(name), []).append((entity, etype.rsplit("#", 1)[-1]))
-        out = []
-        for raw in names:
-            for iri, etype in self.index.get(fold(raw), []):
-                if etype not in ("Drug", "DrugClass"):
-                    continue
-                rows = [r for r in _raw_rows(self.store, _raw_prepared(self.inter, {"drug": raw, "supplement": ""}))
-                        if r[12] == iri]
-                edges = _raw_rows(self.store, _raw_prepared(self.classes, {"drug": raw}))
-                out.append((raw, iri, rows, edges))
-        return out
-
-
-PROPOSALS = ROOT / "benchmarks" / "proposals"
-
-
-class ProposedChecker:
-    """The medication check as kg.clinical.interactions does it, with the queries of
-    ``benchmarks/proposals/``: entity names with the entity classes first, then interactions and
-    class chains bound by the IRI the name resolved to (no query scans every name). ``ask(query,
-    params)`` runs a loaded query on one backend and returns row dicts."""
-
-    def __init__(self, ask):
-        from kg.query import load_query_file
-
-        self.ask = ask
-        self.names = load_query_file(PROPOSALS / "entity-names.rq")
-        self.inter = load_query_file(PROPOSALS / "interactions-for-entity.rq")
-        self.classes = load_query_file(PROPOSALS / "classes-for-entity.rq")
-        self.index = None
+        self.lookup = load_query("name-lookup")
+        self.inter = load_query("entity-interactions")
+        self.classes = load_query("entity-classes")
 
     def check(self, names: list[str]) -> list:
         from kg.resolve import NameIndex
 
-        if self.index is None:
-            self.index = NameIndex(self.ask(self.names, {}))
         out = []
         for raw in names:
-            for match in self.index.lookup(raw, types=["Drug", "DrugClass"]).matches:
-                rows = self.ask(self.inter, {"entity_iri": match.iri, "supplement": ""})
-                edges = self.ask(self.classes, {"entity_iri": match.iri})
-                out.append((raw, match.iri, rows, edges))
+            rows = _raw_dicts(self.store, _raw_prepared(self.lookup, {"lookup": raw}))
+            for match in NameIndex(rows).lookup(raw, types=["Drug", "DrugClass"]).matches:
+                found = _raw_rows(self.store, _raw_prepared(self.inter, {"entity_iri": match.iri, "supplement": ""}))
+                edges = _raw_rows(self.store, _raw_prepared(self.classes, {"entity_iri": match.iri}))
+                out.append((raw, match.iri, found, edges))
         return out
 
 
-def _engine_ask(engine, timeout: float):
-    from kg.query import run_query
-
-    return lambda q, params: run_query(engine, q, params, timeout=timeout, limit=10_000_000).rows
-
-
-def _raw_ask(store):
-    import pyoxigraph as ox
-
-    def ask(q, params):
-        result = store.query(_raw_prepared(q, params))
-        names = [v.value for v in result.variables]
-        return [{n: (None if v is None else v.value) for n, v in zip(names, solution)} for solution in result]
-    del ox
-    return ask
-
-
-def proposed_path(graph, source: str, target: str, max_hops: int = 4):
-    """``kg path`` as proposed for large graphs: each name resolved by an exact-name lookup (a
-    case-insensitive scan only when that finds nothing) instead of an index of every name, and
-    the neighbourhood grown one step at a time until it provably holds the shortest paths (a
-    projection of depth d holds every path of up to 2d+1 hops)."""
-    from rdflib import Literal
-
-    from kg.paths import find_paths, project
-
-    exact = """PREFIX skg: <https://w3id.org/skg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-SELECT DISTINCT ?e ?name WHERE { ?e rdfs:label|skos:altLabel|skg:brandName ?name ; a ?t . ?t rdfs:subClassOf* skg:Entity }"""
-    folded = exact.replace("?name ; a ?t .", "?n ; a ?t . FILTER(LCASE(STR(?n)) = LCASE(STR(?name)))")
-
-    def resolve(name: str) -> str:
-        for text in (exact, folded):
-            found = sorted({str(r[0]) for r in graph.query(text, initBindings={"name": Literal(name)})})
-            if found:
-                return found[0]
-        raise LookupError(name)
-
-    a, b = resolve(source), resolve(target)
-    deepest = max_hops // 2 + 1
-    for depth in range(1, deepest + 1):
-        G = project(graph, seeds=[a, b], depth=depth)
-        found = find_paths(G, a, b, max_hops=max_hops, limit=21, shortest=True)
-        if found and (len(found[0]) <= 2 * depth + 1 or depth == deepest):
-            break
-    return G.number_of_nodes(), found
+def _raw_dicts(store, text: str) -> list[dict]:
+    result = store.query(text)
+    names = [v.value for v in result.variables]
+    return [{n: (None if v is None else v.value) for n, v in zip(names, solution)} for solution in result]
 
 
 def path_query(graph, source: str, target: str, max_hops: int = 4):
-    """What ``kg path SOURCE TARGET`` computes: resolve both names, project their neighbourhood,
-    find the shortest paths."""
-    from kg.paths import find_paths, project
-    from kg.resolve import NameIndex
+    """What ``kg path SOURCE TARGET`` computes: both names resolved (kg.resolve), then the shortest
+    paths from the smallest neighbourhood that holds them (kg.paths.shortest_in_neighbourhood)."""
+    from kg.paths import project, shortest_in_neighbourhood
+    from kg.query import open_engine
+    from kg.resolve import resolve_one
 
-    index = NameIndex.for_graph(graph)
-    a, b = (index.resolve_one(n).iri for n in (source, target))
-    G = project(graph, seeds=[a, b], depth=max_hops // 2 + 1)
-    return G.number_of_nodes(), find_paths(G, a, b, max_hops=max_hops, limit=21, shortest=True)
+    engine = open_engine(graph)
+    a, b = (resolve_one(engine, n).iri for n in (source, target))
+    G, found = shortest_in_neighbourhood(lambda depth: project(graph, seeds=[a, b], depth=depth), a, b,
+                                         max_hops=max_hops, limit=21)
+    return G.number_of_nodes(), found
 
 
 def work_query(size: int, backend: str, repeat: int) -> dict:
@@ -374,21 +296,6 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
         except Exception as exc:  # a timeout on rdflib: recorded, not fatal
             res["queries"][q.name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
 
-    # --- proposed queries (benchmarks/proposals/) -------------------------------------------------
-    from kg.query import load_query_file
-
-    ask = _raw_ask(store) if backend == "raw" else _engine_ask(engine, timeout)
-    res["proposals"] = {}
-    for path in sorted(PROPOSALS.glob("*.rq")):
-        q = load_query_file(path)
-        params = q.example_parameters()
-        params = {k: v.replace("skgid:", "https://w3id.org/skg/id/") for k, v in params.items()}
-        try:
-            m = measure(lambda q=q, params=params: ask(q, params), repeat)
-            res["proposals"][q.name] = {"median": m["median"], "runs": m["runs"], "rows": len(m["value"])}
-        except Exception as exc:
-            res["proposals"][q.name] = {"error": f"{type(exc).__name__}: {exc}"[:200]}
-
     # --- 10-drug medication check ---------------------------------------------------------------
     names = medication_names(size)
     med_timeout = 1800.0
@@ -405,11 +312,6 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
     res["medcheck"] = m["warm"]
     res["medcheck_runs"] = m["runs"]
     res["medcheck_interactions"] = found
-    proposed = ProposedChecker(ask if backend == "raw" else _engine_ask(engine, med_timeout))
-    m = measure(lambda: proposed.check(names), repeat + 1, min_runs=2)
-    res["medcheck_proposed_cold"] = m["first"]
-    res["medcheck_proposed"] = m["warm"]
-    res["medcheck_proposed_interactions"] = len({(r[0], row["interaction"]) for r in m["value"] for row in r[2]})
 
     # --- path query -----------------------------------------------------------------------------
     if backend != "raw":
@@ -419,11 +321,6 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
         res["path"] = m["median"]
         res["path_nodes"] = nodes
         res["path_found"] = len(paths)
-        m = measure(lambda: proposed_path(graph, source, target), repeat)
-        nodes, paths = m["value"]
-        res["path_proposed"] = m["median"]
-        res["path_proposed_nodes"] = nodes
-        res["path_proposed_found"] = len(paths)
 
     # --- JSON-LD export -------------------------------------------------------------------------
     res["rss_mb_queries"] = peak_rss_mb()  # peak before the export, which holds the whole document
@@ -454,12 +351,16 @@ def cli_times(size: int, repeat: int) -> dict:
         "interactions": [*kg_command(), "interactions", "phenytoin", "--graph", str(out), "--fail-on", "none"],
         "path": [*kg_command(), "path", source, target, "--graph", str(out)],
     }
+    # As installed: bytecode cached. An editable install compiles kg's modules in every process
+    # when PYTHONDONTWRITEBYTECODE is set, so it is unset and one unmeasured run writes the cache.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     res = {}
     for name, argv in commands.items():
+        subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env)
         times = []
         for _ in range(repeat):
             t = time.perf_counter()
-            proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT)
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, env=env)
             times.append(time.perf_counter() - t)
             if proc.returncode not in (0, 1):
                 raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.strip()[:300]}")
@@ -657,13 +558,8 @@ def report(results: dict) -> str:
     for n in names:
         row(f"query `{n}`", lambda e, b, n=n: _median(e[b]["queries"][n]))
     row("10-drug medication check (warm)", lambda e, b: e[b]["medcheck"])
-    row("10-drug medication check (cold: + name index)", lambda e, b: e[b]["medcheck_cold"])
-    row("path query (resolve, project, shortest paths)", lambda e, b: e[b].get("path"))
-    for n in sorted(results["sizes"][last]["oxigraph"].get("proposals", {})):
-        row(f"proposal: query `{n}`", lambda e, b, n=n: _median(e[b]["proposals"][n]))
-    row("proposal: 10-drug check, IRI-bound queries (warm)", lambda e, b: e[b].get("medcheck_proposed"))
-    row("proposal: 10-drug check, IRI-bound queries (cold)", lambda e, b: e[b].get("medcheck_proposed_cold"))
-    row("proposal: path, exact-name lookup + growing neighbourhood", lambda e, b: e[b].get("path_proposed"))
+    row("10-drug medication check (cold: first run)", lambda e, b: e[b]["medcheck_cold"])
+    row("path query (resolve, grow the neighbourhood, shortest paths)", lambda e, b: e[b].get("path"))
     row("JSON-LD export", lambda e, b: e[b]["jsonld"])
     row("CLI `kg --version` (process)", lambda e, b: e["cli"]["version"] if b == "oxigraph" else None, ratios=False)
     row("CLI `kg interactions phenytoin` (process)",
@@ -713,15 +609,6 @@ def targets(results: dict) -> list[str]:
     line(cli["path"] < 1.0, f"`kg path` on the persisted store, end to end: {_fmt(cli['path'])} (target < 1 s); "
                             f"in process {_fmt(large['oxigraph']['path'])}, projection of "
                             f"{large['oxigraph']['path_nodes']:,} entities")
-    out += ["", "With the proposed queries and path resolution (benchmarks/proposals/, same run):", ""]
-    rd, ox_, raw = (large[b].get("medcheck_proposed") for b in BACKENDS)
-    if rd and ox_ and raw:
-        out.append(f"- 10-drug check: {_fmt(ox_)} on the Oxigraph store, {rd / ox_:,.0f}× faster than rdflib Memory "
-                   f"({_fmt(rd)}), {ox_ / raw:.2f}× raw pyoxigraph ({_fmt(raw)})")
-    if large["oxigraph"].get("path_proposed"):
-        out.append(f"- path: {_fmt(large['oxigraph']['path_proposed'])} in process on the Oxigraph store "
-                   f"(projection of {large['oxigraph']['path_proposed_nodes']:,} entities; rdflib Memory "
-                   f"{_fmt(large['rdflib'].get('path_proposed'))})")
     return out
 
 
