@@ -946,11 +946,22 @@ def load_query(name: str) -> CannedQuery:
     if not isinstance(name, str) or not _QUERY_NAME.match(name):
         raise NotFound(f"no canned query named {str(name)[:60]!r}; see 'kg query --list'")
     path = queries_dir() / f"{name}.rq"
-    if not path.is_file():
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    if stamp is None or not path.is_file():
         close = difflib.get_close_matches(name, query_names(), n=3, cutoff=0.6)
         hint = f"; did you mean: {', '.join(close)}?" if close else "; see 'kg query --list'"
         raise NotFound(f"no canned query named {name!r}{hint}")
-    return _from_text(path.read_text(encoding="utf-8"), name, path)
+    return _load_shipped(path, stamp)
+
+
+@functools.lru_cache(maxsize=256)
+def _load_shipped(path: Path, stamp: int) -> CannedQuery:
+    """A shipped query, read and its header parsed once per process (and again if the file
+    changes: ``stamp`` is its modification time). CannedQuery is immutable, so it is shared."""
+    return _from_text(path.read_text(encoding="utf-8"), path.stem, path)
 
 
 def load_query_file(path: str | Path) -> CannedQuery:
