@@ -559,6 +559,8 @@ def report(results: dict) -> str:
         row(f"query `{n}`", lambda e, b, n=n: _median(e[b]["queries"][n]))
     row("10-drug medication check (warm)", lambda e, b: e[b]["medcheck"])
     row("10-drug medication check (cold: first run)", lambda e, b: e[b]["medcheck_cold"])
+    row("10-drug check from a standing start (load or open + first run)",
+        lambda e, b: e[b]["open"] + e[b]["medcheck_cold"])
     row("path query (resolve, grow the neighbourhood, shortest paths)", lambda e, b: e[b].get("path"))
     row("JSON-LD export", lambda e, b: e[b]["jsonld"])
     row("CLI `kg --version` (process)", lambda e, b: e["cli"]["version"] if b == "oxigraph" else None, ratios=False)
@@ -589,8 +591,11 @@ def targets(results: dict) -> list[str]:
         out.append(f"- **{'met' if ok else 'NOT met'}**: {text}")
 
     rd, ox_, raw = large["rdflib"]["medcheck"], large["oxigraph"]["medcheck"], large["raw"]["medcheck"]
+    cold = {b: large[b]["open"] + large[b]["medcheck_cold"] for b in ("rdflib", "oxigraph")}
     line(rd / ox_ >= 300, f"10-drug medication check {rd / ox_:,.0f}× faster than rdflib Memory "
-                          f"({_fmt(rd)} vs {_fmt(ox_)}; target ≥ 300×)")
+                          f"({_fmt(rd)} vs {_fmt(ox_)}, both warm in process; target ≥ 300×). From a standing "
+                          f"start, loading or opening the graph included: {_fmt(cold['rdflib'])} vs "
+                          f"{_fmt(cold['oxigraph'])} ({cold['rdflib'] / cold['oxigraph']:,.0f}×)")
     line(ox_ / raw <= 2, f"medication check {ox_ / raw:.2f}× raw pyoxigraph ({_fmt(ox_)} vs {_fmt(raw)}; target ≤ 2×)")
     cli = large["cli"]
     line(cli["interactions"] / cli["version"] <= 2,
