@@ -241,13 +241,20 @@ def _raw_dicts(store, text: str) -> list[dict]:
 def path_query(graph, source: str, target: str, max_hops: int = 4):
     """What ``kg path SOURCE TARGET`` computes: both names resolved (kg.resolve), then the shortest
     paths from the smallest neighbourhood that holds them (kg.paths.shortest_in_neighbourhood)."""
+    from kg.oxstore import ox_store_of
     from kg.paths import project, shortest_in_neighbourhood
     from kg.query import open_engine
+    from kg.remote import Neighbourhood
     from kg.resolve import resolve_one
 
     engine = open_engine(graph)
     a, b = (resolve_one(engine, n).iri for n in (source, target))
-    G, found = shortest_in_neighbourhood(lambda depth: project(graph, seeds=[a, b], depth=depth), a, b,
+    if ox_store_of(graph) is not None:  # as kg path on the store: the neighbourhood fetched with SPARQL
+        near = Neighbourhood(engine, [a, b])
+        read = near.to_depth
+    else:
+        read = lambda depth: graph  # noqa: E731
+    G, found = shortest_in_neighbourhood(lambda depth: project(read(depth), seeds=[a, b], depth=depth), a, b,
                                          max_hops=max_hops, limit=21)
     return G.number_of_nodes(), found
 
