@@ -320,6 +320,17 @@ def _text(term) -> str | None:
     return value
 
 
+def _on_worker(work, deadline):
+    """``work(deadline)`` on the query's worker thread. pyoxigraph's result objects must be freed
+    on the thread that made them: on an error, the frames holding them are dropped here, before
+    the error travels to the caller's thread."""
+    try:
+        return work(deadline)
+    except BaseException as exc:
+        exc.__traceback__ = exc.__context__ = exc.__cause__ = None
+        raise exc from None
+
+
 class OxigraphEngine:
     """Queries a pyoxigraph :class:`~pyoxigraph.Store` (persistent or in memory).
 
@@ -393,28 +404,15 @@ class OxigraphEngine:
                 out.append((t.subject, t.predicate, t.object))
             return out
 
-        triples = run_with_timeout(lambda deadline: self._run_bytes(work, deadline), timeout)
+        triples = run_with_timeout(lambda deadline: _on_worker(work, deadline), timeout)
         g = Graph() if into is None else into
         convert = _rdflib_term_converter()
         for s, p, o in triples:
             g.add(convert(s, p, o))
         return g
 
-    def _run_bytes(self, work, deadline):
-        try:
-            return work(deadline)
-        except BaseException as exc:
-            exc.__traceback__ = exc.__context__ = exc.__cause__ = None  # see _run
-            raise exc from None
-
     def _run(self, text: str, limit: int, deadline) -> Rows:
-        try:
-            return self._evaluate(text, limit, deadline)
-        except BaseException as exc:
-            # pyoxigraph's result objects must be freed on the thread that made them: drop the
-            # frames holding them here, before the error travels to the caller's thread.
-            exc.__traceback__ = exc.__context__ = exc.__cause__ = None
-            raise exc from None
+        return _on_worker(lambda d: self._evaluate(text, limit, d), deadline)
 
     def _evaluate(self, text: str, limit: int, deadline) -> Rows:
         import pyoxigraph as ox

@@ -111,16 +111,16 @@ def _resolve(graph, *names: str, timeout: float | None = None) -> list[str]:
 def _ends(args):
     """``(source, a, b)``: both names resolved, on the endpoint when ``--endpoint`` is given, else
     on the local graph; ``source`` is what the neighbourhood is projected from (:func:`_project_at`)."""
+    from ..oxstore import OxigraphEngine, open_oxigraph, resolve_backend
+    from ..query import DEFAULT_TIMEOUT
     from ..resolve import resolve_one
 
-    from ..oxstore import OxigraphEngine, open_oxigraph, resolve_backend
-
+    timeout = getattr(args, "timeout", None) or DEFAULT_TIMEOUT
     engine = endpoint_from_args(args)
     graph = None
     if engine is None and resolve_backend(getattr(args, "graph", None), getattr(args, "backend", None)) == "oxigraph":
         engine = OxigraphEngine(open_oxigraph(getattr(args, "graph", None)))
     if engine is not None:
-        timeout = getattr(args, "timeout", None)
         a, b = (resolve_one(engine, name, timeout=timeout).iri for name in (args.source, args.target))
     else:
         graph = graph_from_args(args)
@@ -131,9 +131,9 @@ def _ends(args):
         return graph, a, b
     from ..remote import Neighbourhood
 
-    # An endpoint or the Oxigraph store: fetch the neighbourhood with a few CONSTRUCT queries
-    # (level by level) rather than reading it with many single-triple lookups.
-    return Neighbourhood(engine, [a, b], timeout=getattr(args, "timeout", None) or 30.0), a, b
+    # An endpoint or the Oxigraph store: fetch the neighbourhood with a few SELECT and CONSTRUCT
+    # queries rather than reading it with many single-triple lookups.
+    return Neighbourhood(engine, [a, b], timeout=timeout), a, b
 
 
 def _project_at(source, a: str, b: str, depth: int):
