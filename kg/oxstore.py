@@ -178,16 +178,36 @@ def rdflib_graph(store: pyoxigraph.Store) -> Graph:
     return g
 
 
+#: The predicates kg.build types as xsd:nonNegativeInteger (the text offsets).
+_OFFSET_PREDICATES = ("http://www.w3.org/ns/oa#start", "http://www.w3.org/ns/oa#end",
+                      "https://w3id.org/skg/ontology#startOffset", "https://w3id.org/skg/ontology#endOffset")
+
+
+def _as_built(predicate: str, lexical: str, datatype: str):
+    """The rdflib literal the build wrote for a typed value Oxigraph gives back.
+
+    Oxigraph keeps values, not lexical forms: ``"4.0"^^xsd:decimal`` comes back as ``"4"`` and
+    integer subtypes as ``xsd:integer``. Plain strings lose an explicit ``xsd:string``, whole
+    decimals get their ``.0`` back, and the text offsets their ``xsd:nonNegativeInteger``: the
+    terms the rdflib memory store holds after parsing ``graph.nt``.
+    """
+    from rdflib import XSD, Literal, URIRef
+
+    if datatype == str(XSD.string):
+        return Literal(lexical)
+    if datatype == _DECIMAL and lexical.lstrip("+-").isdigit():
+        return Literal(lexical + ".0", datatype=XSD.decimal)
+    if datatype == str(XSD.integer) and str(predicate) in _OFFSET_PREDICATES:
+        return Literal(lexical, datatype=XSD.nonNegativeInteger)
+    return Literal(lexical, datatype=URIRef(datatype))
+
+
 def _rdflib_term_converter():
-    """A function turning pyoxigraph terms into the rdflib terms the rdflib memory store holds
-    after parsing ``graph.nt`` (plain strings without ``xsd:string``; whole decimals as ``4.0``;
-    the text offsets typed ``xsd:nonNegativeInteger``, as :func:`rdflib_graph` reads them)."""
+    """A function turning a pyoxigraph triple into rdflib terms as the build wrote them
+    (:func:`_as_built`), as :func:`rdflib_graph` reads them; IRIs are made once per text."""
     import pyoxigraph as ox
-    from rdflib import XSD, BNode, Literal, URIRef
+    from rdflib import BNode, Literal, URIRef
 
-    from .vocab import OA, SKG
-
-    non_negative = {OA.start, OA.end, SKG.startOffset, SKG.endOffset}
     cache: dict = {}
 
     def convert(term, predicate=None):
@@ -200,19 +220,11 @@ def _rdflib_term_converter():
             return BNode(term.value)
         if term.language:
             return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == str(XSD.string):
-            return Literal(term.value)
-        if datatype == _DECIMAL and term.value.lstrip("+-").isdigit():
-            return Literal(term.value + ".0", datatype=XSD.decimal)
-        return Literal(term.value, datatype=URIRef(datatype))
+        return _as_built(predicate, term.value, term.datatype.value)
 
     def triple(s, p, o):
         p_ = convert(p)
-        o_ = convert(o)
-        if p_ in non_negative and isinstance(o_, Literal) and o_.datatype == XSD.integer:
-            o_ = Literal(str(o_), datatype=XSD.nonNegativeInteger)
-        return convert(s), p_, o_
+        return convert(s), p_, convert(o, p_)
 
     return triple
 
@@ -227,27 +239,17 @@ def _store_class():
         from oxrdflib import OxigraphStore
         from rdflib import XSD, Literal
 
-        from .vocab import OA, SKG
-
-        # Oxigraph keeps values, not lexical forms: "4.0"^^xsd:decimal comes back as "4", and
-        # integer subtypes as xsd:integer. These are the predicates kg.build types as
-        # xsd:nonNegativeInteger (text offsets); their datatype is restored.
-        non_negative = {OA.start, OA.end, SKG.startOffset, SKG.endOffset}
+        offsets = set(_OFFSET_PREDICATES)
 
         def plain(p, o):
             if type(o) is Literal and o.datatype is not None:
-                if o.datatype == XSD.string:
-                    return Literal(str(o))
-                if o.datatype == XSD.decimal and str(o).lstrip("+-").isdigit():
-                    return Literal(str(o) + ".0", datatype=XSD.decimal)
-                if o.datatype == XSD.integer and p in non_negative:
-                    return Literal(str(o), datatype=XSD.nonNegativeInteger)
+                return _as_built(p, str(o), str(o.datatype))
             return o
 
         class Store(OxigraphStore):
             def triples(self, triple_pattern, context=None):
                 s_, p_, o_ = triple_pattern
-                if p_ in non_negative and isinstance(o_, Literal) and o_.datatype == XSD.nonNegativeInteger:
+                if str(p_) in offsets and isinstance(o_, Literal) and o_.datatype == XSD.nonNegativeInteger:
                     triple_pattern = (s_, p_, Literal(str(o_), datatype=XSD.integer))
                 for (s, p, o), contexts in super().triples(triple_pattern, context):
                     yield (s, p, plain(p, o)), contexts
