@@ -170,15 +170,36 @@ def build_graph(monographs: list[Monograph]) -> Graph:
 
     :raises DataError: when two files describe one entity inconsistently.
     """
+    g = entity_graph(monographs)
+    for m in monographs:
+        _monograph(g, m)
+        for record in m.records:
+            _statement(g, m, record)
+    return g
+
+
+def entity_graph(monographs: list[Monograph]) -> Graph:
+    """The ontology and every entity of ``monographs``, merged across files: the part of the
+    graph that statements of every monograph point into.
+
+    :raises DataError: when two files describe one entity inconsistently.
+    """
     g = new_graph()
     # The ontology travels with the data, so scale ranks, labels and class hierarchy are there
     # for every query on every engine (no reasoner, no second graph).
     g += schema.canonical_ontology()
     _entities(g, monographs)
-    for m in monographs:
-        _monograph(g, m)
-        for record in m.records:
-            _statement(g, m, record)
+    return g
+
+
+def monograph_part(m: Monograph, entities: Graph) -> Graph:
+    """The triples ``m`` adds to :func:`entity_graph`: its monograph, source text, sections and
+    statements with their direct edges and quotes (``entities`` gives the labels of statements).
+    The graph of several monographs is the entity graph plus each one's part."""
+    g = new_graph()
+    _monograph(g, m)
+    for record in m.records:
+        _statement(g, m, record, labels=entities)
     return g
 
 
@@ -301,7 +322,7 @@ def _section_iri(m: Monograph, section_id: str) -> URIRef:
     return ID[f"monograph/{m.id}/section/{section_id}"]
 
 
-def _statement(g: Graph, m: Monograph, r: Record) -> None:
+def _statement(g: Graph, m: Monograph, r: Record, labels: Graph | None = None) -> None:
     cls, direct = KIND_CLASS[r.kind]
     node = statement_iri(m.id, r.id)
     f = r.fields
@@ -334,7 +355,7 @@ def _statement(g: Graph, m: Monograph, r: Record) -> None:
         g.add((node, SKG.subjectEntity, subj))
         g.add((node, SKG.relation, predicate))
         g.add((node, SKG.objectEntity, obj))
-    g.add((node, RDFS.label, Literal(_label(g, r, subj, predicate, obj))))
+    g.add((node, RDFS.label, Literal(_label(g if labels is None else labels, r, subj, predicate, obj))))
 
 
 def _label(g: Graph, r: Record, subj, predicate, obj) -> str:

@@ -25,9 +25,13 @@ def _turtle(graph: Graph) -> str:
     return graph.serialize(format="turtle")
 
 
+def ntriples_lines(graph: Graph) -> set[str]:
+    """The graph's N-Triples lines (without line ends); the file is these, sorted."""
+    return {line for line in graph.serialize(format="nt11").splitlines() if line.strip()}
+
+
 def _ntriples(graph: Graph) -> str:
-    lines = graph.serialize(format="nt11").splitlines()
-    return "".join(line + "\n" for line in sorted(set(lines)) if line.strip())
+    return "".join(line + "\n" for line in sorted(ntriples_lines(graph)))
 
 
 def _jsonld(graph: Graph) -> str:

@@ -22,11 +22,12 @@ Two views of one store:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +76,20 @@ def write_store(graph_file: str | Path, out: str | Path) -> Path:
 
     :raises DataError: when the file does not parse.
     """
+    with staged_store(graph_file, out):
+        pass
+    return Path(out)
+
+
+@contextlib.contextmanager
+def staged_store(graph_file: str | Path, out: str | Path, *, keep: bool = True) -> Iterator[Path]:
+    """Load ``graph_file`` into a new persistent store in a hidden folder beside ``out``, closed,
+    and yield that folder (to read it, e.g. with :func:`open_store`, and close it again). When
+    the block ends without an exception, the new store replaces ``out`` (with ``keep`` False it
+    is deleted instead); on an exception it is deleted and ``out`` is left as it was.
+
+    :raises DataError: when the file does not parse.
+    """
     import pyoxigraph as ox
 
     source = Path(graph_file)
@@ -90,7 +105,11 @@ def write_store(graph_file: str | Path, out: str | Path) -> Path:
                             where=str(source)) from None
         store.optimize()
         store.flush()
-        del store  # closes RocksDB before the folder moves
+        del store  # closes RocksDB before the folder is read or moved
+        yield tmp
+        if not keep:
+            shutil.rmtree(tmp)
+            return
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -103,7 +122,6 @@ def write_store(graph_file: str | Path, out: str | Path) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return target
 
 
 def open_store(path: str | Path) -> pyoxigraph.Store:

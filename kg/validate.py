@@ -44,11 +44,26 @@ class Report:
         return "\n".join(lines)
 
 
-def shacl(graph: Graph) -> list[Finding]:
-    """Run ``ontology/shapes.ttl`` over ``graph`` with the ontology as background."""
+_SHAPES: Graph | None = None
+
+
+def _shapes() -> Graph:
+    """``ontology/shapes.ttl``, parsed once per process (pySHACL only reads it)."""
+    global _SHAPES
+    if _SHAPES is None:
+        _SHAPES = Graph().parse(resources.shapes_file(), format="turtle")
+    return _SHAPES
+
+
+def shacl(graph: Graph, focus_nodes: list[URIRef] | None = None) -> list[Finding]:
+    """Run ``ontology/shapes.ttl`` over ``graph`` with the ontology as background; with
+    ``focus_nodes``, check only those nodes (against every shape that targets them), reading the
+    rest of ``graph`` as it needs to."""
     import pyshacl
 
-    shapes = Graph().parse(resources.shapes_file(), format="turtle")
+    if focus_nodes is not None and not focus_nodes:
+        return []
+    shapes = _shapes()
     ontology = schema.ontology()
     # A built graph holds the ontology already (kg.build merges it). Then pySHACL gets no ontology
     # to mix in and works on the graph itself: without inference and rules it only reads it, and it
@@ -57,7 +72,7 @@ def shacl(graph: Graph) -> list[Finding]:
     merged = bool(headers) and all(t in graph for t in headers)
     conforms, results, _text = pyshacl.validate(
         graph, shacl_graph=shapes, ont_graph=None if merged else ontology, inference="none",
-        advanced=True, allow_warnings=True, inplace=merged,
+        advanced=True, allow_warnings=True, inplace=merged, focus_nodes=focus_nodes,
     )
     if conforms:
         return []

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections import Counter
 from pathlib import Path
 
-from rdflib import RDF
+from rdflib import Graph
 
-from ..build import KIND_CLASS, BuildResult, build
+from ..build import KIND_CLASS, build
 from ..errors import UsageError, ValidationFailed
-from ..export import dump
 from ..fileio import local_path
 from ..records import ENTITY_TYPES
+from ..stream import Built
 from ..vocab import SKG
 from .common import add_monographs_option, monograph_paths
 
@@ -47,6 +46,10 @@ def register(sub) -> None:
     add_monographs_option(p)
     p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (provenance is always checked)")
+    p.add_argument("--outputs", choices=["all", "graph"], default="all",
+                   help="'graph' writes only graph.nt, metadata.ttl and the store, in memory bounded by one "
+                        "monograph (for hundreds of monographs); 'all' also writes every export and picture, "
+                        "which needs the whole graph in memory (default: all)")
     p.add_argument("--store", choices=["oxigraph", "none"], default="oxigraph",
                    help="also write a persistent Oxigraph store (folder oxigraph/) that query commands open instead "
                         "of parsing graph.nt; 'none' writes no store and removes an old one (default: oxigraph)")
@@ -60,24 +63,43 @@ def register(sub) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from ..validate import validate
+    from ..build import build_graph, load_all
+    from ..export import dumps
+    from ..fileio import write_text
+    from ..oxstore import STORE_DIR
+    from ..stream import build_files
 
-    result = build(monograph_paths(args))
-    if result.missing:
-        raise ValidationFailed(f"{len(result.missing)} record(s) missing from the graph: {'; '.join(result.missing[:5])}")
-    report = validate(result.graph, result.monographs, run_shacl=not args.no_validate)
-    if not report.conforms:
-        print(report.text(), file=sys.stderr)
-        raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
+    monographs = load_all(monograph_paths(args))
     out = local_path(args.out, what="output folder")
+    created = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out}: {exc.strerror}") from None
-    written = write_outputs(result, out)
-    written += write_store_output(out, args.store)
-    print(summary(result, report.checks, written))
+    try:
+        built, report = build_files(monographs, out, run_shacl=not args.no_validate, store=args.store == "oxigraph")
+    except BaseException:
+        _remove_if_empty(out, created)
+        raise
+    if not report.conforms:
+        _remove_if_empty(out, created)
+        print(report.text(), file=sys.stderr)
+        raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
+    written = [out / "graph.nt"] + ([out / STORE_DIR] if args.store == "oxigraph" else [])
+    write_text(out / "metadata.ttl", dumps(built.metadata, "turtle"))
+    written.append(out / "metadata.ttl")
+    if args.outputs == "all":
+        written += write_outputs(build_graph(monographs), out)
+    print(summary(built, written))
     return 0
+
+
+def _remove_if_empty(folder: Path, created: bool) -> None:
+    if created:
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def write_store_output(out: Path, store: str) -> list[Path]:
@@ -95,19 +117,21 @@ def write_store_output(out: Path, store: str) -> list[Path]:
     return [write_store(out / "graph.nt", target)]
 
 
-def write_outputs(result: BuildResult, out: Path) -> list[Path]:
-    """Render every output in memory first, then write each file atomically."""
-    from ..export import PART_SUFFIXES, dumps, dumps_parts
+def write_outputs(graph: Graph, out: Path) -> list[Path]:
+    """The exports and pictures of ``graph`` other than ``graph.nt``: each rendered in memory
+    first, then written atomically."""
+    from ..export import PART_SUFFIXES, dumps_parts
     from ..fileio import write_bytes, write_text
     from ..viz import picture_format, render
 
     rendered: dict[str, str | bytes] = {}
     for name, fmt in BUILD_OUTPUTS.items():
-        for part, text in dumps_parts(result.graph, fmt).items():
+        if name == "graph.nt":
+            continue  # written with the store, as the graph was checked (kg.stream)
+        for part, text in dumps_parts(graph, fmt).items():
             rendered[name + PART_SUFFIXES[fmt][part] if part else name] = text
-    rendered["metadata.ttl"] = dumps(result.metadata, "turtle")
     for name, options in BUILD_PICTURES.items():
-        rendered[name] = render(result.graph, picture_format(name), **options)
+        rendered[name] = render(graph, picture_format(name), **options)
     written = []
     for name, content in rendered.items():
         if isinstance(content, bytes):
@@ -118,16 +142,15 @@ def write_outputs(result: BuildResult, out: Path) -> list[Path]:
     return written
 
 
-def summary(result: BuildResult, checks: list[str], written: list[Path]) -> str:
-    g = result.graph
-    types = Counter(o for o in g.objects(None, RDF.type))
+def summary(built: Built, written: list[Path]) -> str:
+    types = built.types
     lines = [
-        f"built {len(result.monographs)} monograph(s): {', '.join(m.title for m in result.monographs)}",
-        f"triples: {len(g)}",
-        f"records in: {result.records_in}, statements out: {result.statements_out}",
+        f"built {len(built.monographs)} monograph(s): {', '.join(m.title for m in built.monographs)}",
+        f"triples: {built.triples}",
+        f"records in: {built.records_in}, statements out: {built.statements_out}",
         "entities: " + ", ".join(f"{t} {types[SKG[t]]}" for t in ENTITY_TYPES if types[SKG[t]]),
         "statements: " + ", ".join(f"{cls.split('#')[-1]} {types[cls]}" for cls, _ in KIND_CLASS.values() if types[cls]),
-        f"validated: {', '.join(checks)}: conforms",
+        f"validated: {', '.join(built.checks)}: conforms",
         "wrote: " + ", ".join(str(p) for p in written),
     ]
     return "\n".join(lines)

@@ -1,0 +1,174 @@
+"""Build, validate and write ``graph.nt`` and the Oxigraph store one monograph at a time.
+
+The whole graph never sits in rdflib's memory store, so a build of hundreds of monographs needs
+the memory of the entities and one monograph, not of every triple. It rests on how the graph is
+made (:mod:`kg.build`): the entity graph (the ontology and every entity, merged across files)
+plus one part per monograph, and parts share no node but entities and the external sources they
+cite (statement, quote and section IRIs carry the monograph's id). So:
+
+- **SHACL**: the entity graph is checked as a whole, once; each part is then added to it,
+  checked with its own nodes as focus nodes, and taken out again. Each shape reads a node's own
+  triples and the entities it points to, so this finds what one run over the whole graph finds
+  (tested against :func:`kg.validate.validate`).
+- **provenance** and the record count are checked per part.
+- **N-Triples**: each piece's lines are sorted into a run file; the runs are merged into the
+  file :func:`kg.export.dumps` writes for the whole graph (tested byte for byte).
+- the **violation queries**, which join across monographs, run over the whole graph in the new
+  Oxigraph store loaded from that file, before either replaces anything in the output folder.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import os
+import shutil
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import RDF, Graph
+
+from .build import KIND_CLASS, entity_graph, metadata_graph, monograph_part, reconcile
+from .errors import ValidationFailed
+from .export import ntriples_lines
+from .records import Monograph
+from .validate import Finding, Report, provenance, shacl, violation_queries
+
+
+@dataclass
+class Built:
+    """What a build wrote, counted for its summary."""
+
+    monographs: list[Monograph]
+    triples: int = 0
+    records_in: int = 0
+    statements_out: int = 0
+    types: Counter = field(default_factory=Counter)
+    checks: list[str] = field(default_factory=list)
+    metadata: Graph | None = None
+    #: Seconds per step: ``parts`` (graph, SHACL and provenance per monograph), ``graph.nt``
+    #: (merging the runs), ``store`` (loading it, the violation queries and the metadata).
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def check_parts(monographs: list[Monograph], runs: Path, *, run_shacl: bool = True) -> tuple[Built, list[Finding]]:
+    """Build and check each monograph's part beside the entity graph; write each piece's sorted
+    N-Triples lines into a run file in the folder ``runs``. Returns the counts and the findings
+    of SHACL and provenance."""
+    built = Built(monographs)
+    base = entity_graph(monographs)
+    shapes: set[tuple[str, str, str]] = set()
+    found: list[Finding] = []
+    missing: list[str] = []
+    if run_shacl:
+        built.checks.append("shacl")
+        shapes.update((f.check, f.focus, f.message) for f in shacl(base))
+    built.checks.append("provenance")
+    _write_run(runs / "0", ntriples_lines(base))
+    for n, m in enumerate(monographs, start=1):
+        part = monograph_part(m, base)
+        added = [t for t in part if t not in base]
+        for t in added:
+            base.add(t)
+        try:
+            if run_shacl:
+                focus = sorted(set(part.subjects()))
+                shapes.update((f.check, f.focus, f.message) for f in shacl(base, focus_nodes=focus))
+        finally:
+            for t in added:
+                base.remove(t)
+        found += provenance(part, [m])
+        records_in, _out, lost = reconcile(part, [m])
+        built.records_in += records_in
+        missing += lost
+        _write_run(runs / str(n), ntriples_lines(part))
+        del part, added
+    if missing:
+        raise ValidationFailed(f"{len(missing)} record(s) missing from the graph: {'; '.join(missing[:5])}")
+    findings = sorted((Finding(*f) for f in shapes), key=lambda f: (f.focus, f.message))
+    return built, findings + sorted(found, key=lambda f: (f.focus, f.message))
+
+
+def _write_run(path: Path, lines: set[str]) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.writelines(line + "\n" for line in sorted(lines))
+
+
+def merge_runs(runs: list[Path], target: Path) -> int:
+    """Merge sorted run files into ``target`` (each line once); returns the number of lines.
+    No N-Triples line is a prefix of another (each ends with `` .``), so lines sort the same
+    with their line ends as without."""
+    count = 0
+    last = None
+    with ExitStack() as stack, open(target, "w", encoding="utf-8", newline="\n") as out:
+        files = [stack.enter_context(open(p, encoding="utf-8", newline="\n")) for p in runs]
+        for line in heapq.merge(*files):
+            if line != last:
+                out.write(line)
+                count += 1
+                last = line
+        out.flush()
+        os.fsync(out.fileno())
+    return count
+
+
+def build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool = True,
+                store: bool = True) -> tuple[Built, Report]:
+    """Build ``monographs`` into ``out/graph.nt`` and (``store``) the Oxigraph store
+    ``out/oxigraph``, checking everything first: when the report does not conform, nothing in
+    ``out`` is replaced and the report is returned. ``out`` must exist.
+
+    :raises ValidationFailed: when a record made no statement.
+    """
+    try:
+        return _build_files(monographs, out, run_shacl=run_shacl, store=store)
+    except _Rejected as rejected:
+        return rejected.built, rejected.report
+
+
+def _build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool, store: bool) -> tuple[Built, Report]:
+    from .oxstore import STORE_DIR, open_store, rdflib_graph, staged_store
+
+    with tempfile.TemporaryDirectory(prefix=".kg-build.", suffix=".part", dir=out) as tmp:
+        runs = Path(tmp)
+        start = time.perf_counter()
+        built, findings = check_parts(monographs, runs, run_shacl=run_shacl)
+        built.seconds["parts"], start = time.perf_counter() - start, time.perf_counter()
+        nt = runs / "graph.nt"
+        pieces = sorted((p for p in runs.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+        built.triples = merge_runs(pieces, nt)
+        for p in pieces:
+            p.unlink()
+        built.seconds["graph.nt"], start = time.perf_counter() - start, time.perf_counter()
+        with staged_store(nt, out / STORE_DIR, keep=store) as folder:
+            graph = rdflib_graph(open_store(folder))
+            names, violations = violation_queries(graph)
+            built.checks += names
+            report = Report(findings + violations, built.checks)
+            if report.conforms:
+                built.types = Counter(graph.objects(None, RDF.type))
+                built.statements_out = sum(built.types[cls] for cls, _ in KIND_CLASS.values())
+                built.metadata = metadata_graph(graph, monographs, built.triples)
+            del graph
+            gc.collect()  # an rdflib Graph is a reference cycle: close the store before it moves
+            if not report.conforms:
+                raise _Rejected(built, report)
+            os.chmod(nt, 0o644)
+            os.replace(nt, out / "graph.nt")
+            built.seconds["store"] = time.perf_counter() - start
+        if not store and (out / STORE_DIR).is_dir():
+            shutil.rmtree(out / STORE_DIR)
+    return built, report
+
+
+class _Rejected(Exception):
+    """Unwinds the staged files of a build whose report does not conform."""
+
+    def __init__(self, built: Built, report: Report):
+        super().__init__("graph does not validate")
+        self.built, self.report = built, report
+
