@@ -78,15 +78,6 @@ def test_the_store_is_loaded_in_pieces_without_splitting_blank_nodes(out, tmp_pa
     assert isomorphic(load_graph(out), Graph() + rdflib_graph(open_store(tmp_path)))
 
 
-def test_store_none_removes_an_old_store(out, tmp_path):
-    from kg.commands.build import write_store_output
-
-    write_store(out / "graph.nt", tmp_path / STORE_DIR)
-    assert store_dir(tmp_path) is not None
-    assert write_store_output(tmp_path, "none") == []
-    assert store_dir(tmp_path) is None
-
-
 def test_open_store_without_a_store_is_not_found(tmp_path):
     with pytest.raises(NotFound):
         open_store(tmp_path)

@@ -170,6 +170,10 @@ def test_cli_graph_outputs_only(monographs, tmp_path, capsys):
         assert (lean / name).read_bytes() == (full / name).read_bytes()
     summaries = capsys.readouterr().out.split("built ")[1:]
     assert [s.split("wrote:")[0] for s in summaries][0] == [s.split("wrote:")[0] for s in summaries][1]
+    # --store none removes the store the first build wrote, so no query reads a stale graph.
+    assert main(["build", "--monographs", str(FIXTURE), "--out", str(lean), "--outputs", "graph",
+                 "--store", "none"]) == 0
+    assert sorted(p.name for p in lean.iterdir()) == ["graph.nt", "metadata.ttl"]
 
 
 def test_cli_refused_build_removes_the_folder_it_made(tmp_path, monkeypatch, capsys):

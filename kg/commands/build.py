@@ -102,21 +102,6 @@ def _remove_if_empty(folder: Path, created: bool) -> None:
             pass
 
 
-def write_store_output(out: Path, store: str) -> list[Path]:
-    """Load ``out/graph.nt`` into the persistent Oxigraph store ``out/oxigraph`` (``store`` is
-    ``oxigraph``), or remove a stale store (``none``) so no query reads an older graph."""
-    import shutil
-
-    from ..oxstore import STORE_DIR, write_store
-
-    target = out / STORE_DIR
-    if store == "none":
-        if target.is_dir():
-            shutil.rmtree(target)
-        return []
-    return [write_store(out / "graph.nt", target)]
-
-
 def write_outputs(graph: Graph, out: Path) -> list[Path]:
     """The exports and pictures of ``graph`` other than ``graph.nt``: each rendered in memory
     first, then written atomically."""
