@@ -105,10 +105,35 @@ def _write_run(path: Path, lines: set[str]) -> None:
         fh.writelines(line + "\n" for line in sorted(lines))
 
 
+#: Most run files merged at once (each is an open file; the usual limit is 1024 per process).
+MERGE_FILES = 200
+
+
 def merge_runs(runs: list[Path], target: Path) -> int:
     """Merge sorted run files into ``target`` (each line once); returns the number of lines.
     No N-Triples line is a prefix of another (each ends with `` .``), so lines sort the same
-    with their line ends as without."""
+    with their line ends as without. More than :data:`MERGE_FILES` runs are merged in rounds,
+    through intermediate runs beside ``target`` (removed again)."""
+    level = 0
+    while len(runs) > MERGE_FILES:
+        level += 1
+        merged = []
+        for i in range(0, len(runs), MERGE_FILES):
+            step = target.with_name(f"{target.name}.{level}.{i // MERGE_FILES}")
+            _merge(runs[i:i + MERGE_FILES], step)
+            merged.append(step)
+        if level > 1:
+            for p in runs:
+                p.unlink()
+        runs = merged
+    count = _merge(runs, target)
+    if level:
+        for p in runs:
+            p.unlink()
+    return count
+
+
+def _merge(runs: list[Path], target: Path) -> int:
     count = 0
     last = None
     with ExitStack() as stack, open(target, "w", encoding="utf-8", newline="\n") as out:

@@ -186,3 +186,27 @@ def test_cli_refused_build_removes_the_folder_it_made(tmp_path, monkeypatch, cap
     assert main(["build", "--monographs", str(FIXTURE), "--out", str(out)]) == 1
     assert not out.exists()
     assert "graph does not validate" in capsys.readouterr().err
+
+
+def test_many_runs_are_merged_in_rounds(monographs, tmp_path, monkeypatch):
+    # Six runs (the entity graph and five monographs), at most two files open per merge.
+    import kg.stream
+
+    monkeypatch.setattr(kg.stream, "MERGE_FILES", 2)
+    build_files(monographs, tmp_path)
+    assert (tmp_path / "graph.nt").read_text(encoding="utf-8") == dumps(build_graph(monographs), "ntriples")
+
+
+def test_merge_keeps_each_line_once_and_removes_its_intermediate_runs(tmp_path, monkeypatch):
+    import kg.stream
+
+    monkeypatch.setattr(kg.stream, "MERGE_FILES", 2)
+    runs = []
+    for n, lines in enumerate([["<a> <p> <b> .", "<c> <p> <d> ."], ["<a> <p> <b> .", "<b> <p> <c> ."], ["<e> <p> <f> ."]]):
+        runs.append(tmp_path / str(n))
+        runs[-1].write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    target = tmp_path / "out.nt"
+    assert kg.stream.merge_runs(runs, target) == 4
+    assert target.read_text(encoding="utf-8").splitlines() == ["<a> <p> <b> .", "<b> <p> <c> .", "<c> <p> <d> .",
+                                                               "<e> <p> <f> ."]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1", "2", "out.nt"]
