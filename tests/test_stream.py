@@ -123,10 +123,11 @@ def test_an_entity_described_differently_in_two_files_is_found_as_in_the_whole_g
 
 
 def test_a_missing_direct_edge_is_found_by_shapes_and_query_as_in_the_whole_graph(monographs, monkeypatch, tmp_path):
-    # The glutamine interaction with phenytoin-class anticonvulsants: its statement names the edge
-    # substance -> interactsWith -> drug class; take the edge away.
+    # The first interaction of the glutamine monograph ("Lactulose interacts with GLUTAMINE"): its
+    # statement names the edge L-glutamine -> interacts with -> lactulose; take the edge away.
     mono = monographs[0]
     record = next(r for r in mono.records if r.kind == "interactions")
+    assert record.fields["interactant"] == "lactulose"
     target = statement_iri(mono.id, record.id)
 
     def change(real, g, m, r, labels=None):
@@ -144,7 +145,10 @@ def test_a_missing_direct_edge_is_found_by_shapes_and_query_as_in_the_whole_grap
 
 
 def test_a_quote_off_its_offsets_is_found_as_in_the_whole_graph(monographs, monkeypatch, tmp_path):
+    # The first record of the made-up Moonpetal monograph, its first quote moved one character on:
+    # the text at the new offsets is no longer the quoted sentence.
     mono = monographs[1]
+    assert mono.id == "moonpetal"
     record = mono.records[0]
 
     def change(real, g, m, node, quotes):
