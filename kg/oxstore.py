@@ -28,6 +28,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,12 +82,20 @@ def write_store(graph_file: str | Path, out: str | Path) -> Path:
     return Path(out)
 
 
+@dataclass
+class Staged:
+    """A new store not yet in place: ``folder`` holds it; it replaces the target only if ``keep``."""
+
+    folder: Path
+    keep: bool = True
+
+
 @contextlib.contextmanager
-def staged_store(graph_file: str | Path, out: str | Path, *, keep: bool = True) -> Iterator[Path]:
+def staged_store(graph_file: str | Path, out: str | Path) -> Iterator[Staged]:
     """Load ``graph_file`` into a new persistent store in a hidden folder beside ``out``, closed,
-    and yield that folder (to read it, e.g. with :func:`open_store`, and close it again). When
-    the block ends without an exception, the new store replaces ``out`` (with ``keep`` False it
-    is deleted instead); on an exception it is deleted and ``out`` is left as it was.
+    and yield it as :class:`Staged` (to read it, e.g. with :func:`open_store`, and close it
+    again). When the block ends without an exception and ``keep`` is still true, the new store
+    replaces ``out``; otherwise it is deleted and ``out`` is left as it was.
 
     :raises DataError: when the file does not parse.
     """
@@ -109,8 +118,9 @@ def staged_store(graph_file: str | Path, out: str | Path, *, keep: bool = True) 
         store.optimize()
         store.flush()
         del store  # closes RocksDB before the folder is read or moved
-        yield tmp
-        if not keep:
+        staged = Staged(tmp)
+        yield staged
+        if not staged.keep:
             shutil.rmtree(tmp)
             return
         old = None

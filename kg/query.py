@@ -27,6 +27,7 @@ import difflib
 import functools
 import re
 import shlex
+import stat
 import sys
 import threading
 import time
@@ -947,14 +948,14 @@ def load_query(name: str) -> CannedQuery:
         raise NotFound(f"no canned query named {str(name)[:60]!r}; see 'kg query --list'")
     path = queries_dir() / f"{name}.rq"
     try:
-        stamp = path.stat().st_mtime_ns
+        found = path.stat()
     except OSError:
-        stamp = None
-    if stamp is None or not path.is_file():
+        found = None
+    if found is None or not stat.S_ISREG(found.st_mode):
         close = difflib.get_close_matches(name, query_names(), n=3, cutoff=0.6)
         hint = f"; did you mean: {', '.join(close)}?" if close else "; see 'kg query --list'"
         raise NotFound(f"no canned query named {name!r}{hint}")
-    return _load_shipped(path, stamp)
+    return _load_shipped(path, found.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=256)

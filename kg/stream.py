@@ -156,13 +156,6 @@ def build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool = Tru
 
     :raises ValidationFailed: when a record made no statement.
     """
-    try:
-        return _build_files(monographs, out, run_shacl=run_shacl, store=store)
-    except _Rejected as rejected:
-        return rejected.built, rejected.report
-
-
-def _build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool, store: bool) -> tuple[Built, Report]:
     from .oxstore import STORE_DIR, open_store, rdflib_graph, staged_store
 
     with tempfile.TemporaryDirectory(prefix=".kg-build.", suffix=".part", dir=out) as tmp:
@@ -176,8 +169,8 @@ def _build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool, sto
         for p in pieces:
             p.unlink()
         built.seconds["graph.nt"], start = time.perf_counter() - start, time.perf_counter()
-        with staged_store(nt, out / STORE_DIR, keep=store) as folder:
-            graph = rdflib_graph(open_store(folder))
+        with staged_store(nt, out / STORE_DIR) as staged:
+            graph = rdflib_graph(open_store(staged.folder))
             names, violations = violation_queries(graph)
             built.checks += names
             report = Report(findings + violations, built.checks)
@@ -187,20 +180,12 @@ def _build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool, sto
                 built.metadata = metadata_graph(graph, monographs, built.triples)
             del graph
             gc.collect()  # an rdflib Graph is a reference cycle: close the store before it moves
+            staged.keep = store and report.conforms
             if not report.conforms:
-                raise _Rejected(built, report)
+                return built, report  # the staged store and graph.nt go with their folders
             os.chmod(nt, 0o644)
             os.replace(nt, out / "graph.nt")
             built.seconds["store"] = time.perf_counter() - start
         if not store and (out / STORE_DIR).is_dir():
             shutil.rmtree(out / STORE_DIR)
     return built, report
-
-
-class _Rejected(Exception):
-    """Unwinds the staged files of a build whose report does not conform."""
-
-    def __init__(self, built: Built, report: Report):
-        super().__init__("graph does not validate")
-        self.built, self.report = built, report
-

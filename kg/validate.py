@@ -6,6 +6,7 @@ cannot load.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,15 +45,10 @@ class Report:
         return "\n".join(lines)
 
 
-_SHAPES: Graph | None = None
-
-
+@functools.cache
 def _shapes() -> Graph:
     """``ontology/shapes.ttl``, parsed once per process (pySHACL only reads it)."""
-    global _SHAPES
-    if _SHAPES is None:
-        _SHAPES = Graph().parse(resources.shapes_file(), format="turtle")
-    return _SHAPES
+    return Graph().parse(resources.shapes_file(), format="turtle")
 
 
 def shacl(graph: Graph, focus_nodes: list[URIRef] | None = None) -> list[Finding]:

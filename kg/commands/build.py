@@ -76,8 +76,9 @@ def run_build(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create output folder {out}: {exc.strerror}") from None
+    store = args.store == "oxigraph"
     try:
-        built, report = build_files(monographs, out, run_shacl=not args.no_validate, store=args.store == "oxigraph")
+        built, report = build_files(monographs, out, run_shacl=not args.no_validate, store=store)
     except BaseException:
         _remove_if_empty(out, created)
         raise
@@ -85,7 +86,7 @@ def run_build(args: argparse.Namespace) -> int:
         _remove_if_empty(out, created)
         print(report.text(), file=sys.stderr)
         raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
-    written = [out / "graph.nt"] + ([out / STORE_DIR] if args.store == "oxigraph" else [])
+    written = [out / "graph.nt"] + ([out / STORE_DIR] if store else [])
     write_text(out / "metadata.ttl", dumps(built.metadata, "turtle"))
     written.append(out / "metadata.ttl")
     if args.outputs == "all":
