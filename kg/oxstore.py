@@ -364,18 +364,25 @@ def _text(term) -> str | None:
 
     Oxigraph stores decimals as values and writes whole ones without a fraction ("4"); the
     build writes them with one ("4.0", the XSD 1.0 canonical form rdflib keeps), so whole
-    decimals get their ".0" back and both engines give the same text.
+    decimals get their ".0" back and both engines give the same text. (Called for every value
+    of every row: the cheap tests come first.)
     """
-    import pyoxigraph as ox
-
     if term is None:
         return None
-    if isinstance(term, ox.BlankNode):
+    kind = type(term)
+    if kind is _ox().BlankNode:
         return f"_:{term.value}"
     value = term.value
-    if isinstance(term, ox.Literal) and term.datatype.value == _DECIMAL and value.lstrip("+-").isdigit():
+    if kind is _ox().Literal and value.lstrip("+-").isdigit() and term.datatype.value == _DECIMAL:
         return value + ".0"
     return value
+
+
+@functools.cache
+def _ox():
+    import pyoxigraph
+
+    return pyoxigraph
 
 
 def _on_worker(work, deadline):
@@ -497,7 +504,7 @@ class OxigraphEngine:
                     deadline.check()
                 if len(rows) == limit:
                     return Rows(columns, rows, truncated=True)
-                rows.append({c: _text(solution[c]) for c in columns})
+                rows.append(dict(zip(columns, map(_text, solution))))
             return Rows(columns, rows)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {str(exc).splitlines()[0][:300]}") from None
