@@ -148,6 +148,17 @@ def _merge(runs: list[Path], target: Path) -> int:
     return count
 
 
+def check_files(monographs: list[Monograph], *, run_shacl: bool = True) -> Report:
+    """The checks of :func:`build_files`, one monograph at a time, with nothing kept: what
+    ``kg validate`` runs on data files. The graph and the store it queries are written in a
+    temporary folder, removed afterwards.
+
+    :raises ValidationFailed: when a record made no statement.
+    """
+    with tempfile.TemporaryDirectory(prefix="kg-validate.") as tmp:
+        return build_files(monographs, Path(tmp), run_shacl=run_shacl, store=False)[1]
+
+
 def build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool = True,
                 store: bool = True) -> tuple[Built, Report]:
     """Build ``monographs`` into ``out/graph.nt`` and (``store``) the Oxigraph store

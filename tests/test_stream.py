@@ -8,6 +8,7 @@ ones, which share drug classes and drugs (so entities are merged across files).
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,29 @@ def test_cli_refused_build_removes_the_folder_it_made(tmp_path, monkeypatch, cap
     assert main(["build", "--monographs", str(FIXTURE), "--out", str(out)]) == 1
     assert not out.exists()
     assert "graph does not validate" in capsys.readouterr().err
+
+
+def test_cli_validate_checks_data_files_as_the_build_does_and_keeps_nothing(tmp_path, monkeypatch, capsys):
+    # `kg validate` on data files runs the build's checks one monograph at a time
+    # (kg.stream.check_files), never the whole graph. The Moonpetal fixture's first record loses
+    # its skg:recordId (SHACL, statement shape: "exactly one skg:recordId").
+    m = load_all([FIXTURE])[0]
+    target = statement_iri(m.id, m.records[0].id)
+
+    def change(real, g, mono, r, labels=None):
+        real(g, mono, r, labels)
+        g.remove((target, SKG.recordId, None))
+
+    def whole_graph(*_args, **_kwargs):
+        raise AssertionError("kg validate built the whole graph")
+
+    _wrap(monkeypatch, "_statement", change)
+    monkeypatch.setattr(kgbuild, "build_graph", whole_graph)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert main(["validate", "--monographs", str(FIXTURE)]) == 1
+    out = capsys.readouterr().out
+    assert str(target) in out and "recordId" in out
+    assert list(tmp_path.iterdir()) == []  # its temporary graph and store are gone
 
 
 def test_many_runs_are_merged_in_rounds(monographs, tmp_path, monkeypatch):
