@@ -2,7 +2,9 @@
 
 Three parts, each with one job:
 
-- the **store**: the built graph loaded with ``oxigraph load`` into a temporary Oxigraph folder;
+- the **store**: the built graph loaded with ``oxigraph load`` into a temporary Oxigraph folder
+  (in a work folder naming its process, so that the next start removes it if this process is
+  killed before it can: :func:`remove_stale_workdirs`);
 - the **child**: ``oxigraph serve-read-only`` on an internal loopback port, with its own query
   timeout (``--timeout-s``), in its own process group, under an address-space limit
   (``RLIMIT_AS``) and, on Linux, killed by the kernel if this process dies
@@ -636,7 +638,9 @@ class Endpoint:
         self.port = self._server.server_address[1]
         try:
             binary = oxigraph_binary()
-            self._workdir = Path(tempfile.mkdtemp(prefix="kg-serve-"))
+            remove_stale_workdirs(log=self.log)
+            self._workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+            (self._workdir / OWNER_FILE).write_text(_owner(), encoding="utf-8")
             source = graph_source(self.graph, self._workdir)
             store = self._workdir / "store"
             load_store(source, store, binary=binary)
@@ -680,6 +684,50 @@ class Endpoint:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+#: Each endpoint's work folder (its store, the child's log) in the temporary directory.
+WORKDIR_PREFIX = "kg-serve-"
+#: The file in a work folder naming the process it belongs to.
+OWNER_FILE = "owner.pid"
+
+
+def _owner(pid: int | None = None) -> str:
+    """What :data:`OWNER_FILE` holds: the process number and the host name."""
+    return f"{os.getpid() if pid is None else pid} {socket.gethostname()}\n"
+
+
+def remove_stale_workdirs(tmp: str | Path | None = None, *, log: Callable[[str], None] = lambda _m: None) -> list[Path]:
+    """Remove the work folders of ``kg serve`` processes that no longer run (killed with SIGKILL,
+    or by the machine, they could not remove their own). A folder is stale when its
+    :data:`OWNER_FILE` names a process of this host that is gone. A folder without that file, of
+    another host (a temporary directory shared between containers), or whose owner runs (or whose
+    number another process now has) is left alone. Returns the folders removed.
+    """
+    removed = []
+    host = socket.gethostname()
+    for folder in sorted(Path(tmp or tempfile.gettempdir()).glob(WORKDIR_PREFIX + "*")):
+        try:
+            number, owner_host = (folder / OWNER_FILE).read_text(encoding="utf-8").split(maxsplit=1)
+            pid = int(number)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if owner_host.strip() != host or pid <= 0 or _running(pid):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        log(f"removed {folder}: its kg serve process ({pid}) no longer runs")
+        removed.append(folder)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _bind(host: str, port: int, log: Callable[[str], None]) -> GuardServer:

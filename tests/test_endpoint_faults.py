@@ -600,13 +600,48 @@ def test_cli_refuses_a_port_in_use(graph_file):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
-def test_child_dies_with_a_killed_parent(graph_file):
-    import shutil
-
+def test_child_dies_with_a_killed_parent_and_the_next_start_removes_its_folder(graph_file):
     proc, _, child = _start_cli(graph_file)
     argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-    store = Path(argv[argv.index(b"--location") + 1].decode())
+    workdir = Path(argv[argv.index(b"--location") + 1].decode()).parent
     proc.kill()
     proc.wait(5)
     assert _gone(child), "the oxigraph child survived SIGKILL of kg serve"
-    shutil.rmtree(store.parent, ignore_errors=True)  # a killed kg serve cannot remove its store
+    assert workdir.is_dir()  # a killed kg serve cannot remove its own folder ...
+    again, url, _child = _start_cli(graph_file)
+    try:
+        assert not workdir.exists()  # ... the next one to start does
+        assert _request(url, {"query": "ASK { ?s ?p ?o }"})[0] == 200
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.wait(10)
+
+
+def _dead_pid() -> int:
+    done = subprocess.Popen([sys.executable, "-c", "pass"])
+    done.wait()
+    return done.pid
+
+
+def test_only_folders_of_gone_processes_of_this_host_are_removed(tmp_path):
+    from kg.serve import OWNER_FILE, WORKDIR_PREFIX, _owner, remove_stale_workdirs
+
+    dead = _dead_pid()
+    owners = {
+        "gone": _owner(dead),
+        "running": _owner(os.getpid()),
+        "other-host": f"{dead} another-host-{socket.gethostname()}\n",
+        "garbage": "not a number\n",
+        "no-owner-file": None,
+    }
+    for name, text in owners.items():
+        folder = tmp_path / f"{WORKDIR_PREFIX}{name}"
+        (folder / "store").mkdir(parents=True)
+        if text is not None:
+            (folder / OWNER_FILE).write_text(text, encoding="utf-8")
+    (tmp_path / "unrelated").mkdir()
+    told = []
+    assert remove_stale_workdirs(tmp_path, log=told.append) == [tmp_path / f"{WORKDIR_PREFIX}gone"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{WORKDIR_PREFIX}{n}" for n in owners if n != "gone"] + ["unrelated"])
+    assert len(told) == 1 and str(dead) in told[0]
