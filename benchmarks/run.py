@@ -312,7 +312,7 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
     m = measure(fn, repeat + 1, min_runs=2)  # the first run builds the name index (cold)
     value = m["value"]
     found = (sum(len(r["interactions"]) for r in value["results"]) if isinstance(value, dict)
-             else len({(r[0], row[15]) for r in value for row in r[2]}))
+             else sum(len({row[15] for row in r[2]}) for r in value))
     res["medcheck_cold"] = m["first"]
     res["medcheck"] = m["warm"]
     res["medcheck_runs"] = m["runs"]
