@@ -91,3 +91,34 @@ def test_package_code_names_no_monograph_content():
         text = py.read_text(encoding="utf-8").lower()
         offenders += [f"{py.name}: {n}" for n in names if len(n) > 4 and re.search(rf"\b{re.escape(n)}\b", text)]
     assert offenders == []
+
+
+def test_build_leaves_out_a_drawing_too_large_to_read_and_old_files(tmp_path, monkeypatch, capsys):
+    # A build whose overview has more entities than a drawing holds legibly writes every export
+    # and both charts, but no overview picture, and says so; an overview from an earlier build
+    # in the folder is removed rather than left to describe another graph. The limit is lowered
+    # below the shipped graph's entity count instead of building hundreds of monographs.
+    from kg import viz
+
+    entities = viz.view_graph(build(shipped_paths()).graph, "all").number_of_nodes()
+    monkeypatch.setattr(viz, "MAX_DRAWN_ENTITIES", entities - 1)
+    (tmp_path / "overview.png").write_bytes(b"an earlier build's picture")
+    assert main(["build", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    names = {p.name for p in tmp_path.iterdir()}
+    assert not names & {"overview.html", "overview.svg", "overview.png"}
+    assert {"graph.ttl", "graph.jsonld", "kgx_nodes.tsv", "evidence.png", "severity.svg"} <= names
+    assert (f"not drawn: overview.html, overview.svg, overview.png (the all view has {entities:,} entities, "
+            f"more than the {entities - 1:,}") in out
+    assert f"removed, from an earlier build: {tmp_path / 'overview.png'}" in out
+
+
+def test_build_of_the_graph_only_removes_the_exports_of_an_earlier_build(tmp_path, capsys):
+    # --outputs graph after a full build: the exports and pictures left would describe the older
+    # graph, so they go; graph.nt, metadata.ttl and the store stay.
+    assert main(["build", "--out", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["build", "--out", str(tmp_path), "--outputs", "graph"]) == 0
+    out = capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.nt", "metadata.ttl", "oxigraph"]
+    assert "removed, from an earlier build: " in out and str(tmp_path / "graph.ttl") in out

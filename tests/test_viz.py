@@ -248,3 +248,25 @@ def test_viz_command_rejects_an_unknown_view(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["viz", "--view", "pathways", "-o", "x.html"])
     assert exit_.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_viz_refuses_a_view_larger_than_a_legible_drawing_unless_allowed_more(graph, tmp_path, capsys):
+    # The whole shipped graph's "all" view is drawn by default; with a limit below its entity
+    # count it is refused with one line naming the count and nothing is written; --max-entities
+    # at the count draws it again.
+    entities = viz.view_graph(graph, "all").number_of_nodes()
+    assert 1 < entities <= viz.MAX_DRAWN_ENTITIES
+    out = tmp_path / "all.svg"
+    assert main(["viz", "--max-entities", str(entities - 1), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"the all view has {entities:,} entities, more than the {entities - 1:,}" in err
+    assert not out.exists()
+    assert main(["viz", "--max-entities", str(entities), "-o", str(out)]) == 0
+    assert out.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("value, message", [("0", "at least 1"), ("many", "a whole number")])
+def test_viz_max_entities_must_be_a_positive_whole_number(value, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["viz", "--max-entities", value, "-o", "x.html"])
+    assert exit_.value.code == 2 and f"--max-entities must be {message}" in capsys.readouterr().err

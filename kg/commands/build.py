@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 from pathlib import Path
 
 from rdflib import Graph
@@ -89,9 +90,11 @@ def run_build(args: argparse.Namespace) -> int:
     written = [out / "graph.nt"] + ([out / STORE_DIR] if store else [])
     write_text(out / "metadata.ttl", dumps(built.metadata, "turtle"))
     written.append(out / "metadata.ttl")
+    not_drawn: list[str] = []
     if args.outputs == "all":
-        written += write_outputs(build_graph(monographs), out)
-    print(summary(built, written))
+        files, not_drawn = write_outputs(build_graph(monographs), out)
+        written += files
+    print(summary(built, written, not_drawn=not_drawn, removed=remove_stale(out, written)))
     return 0
 
 
@@ -103,12 +106,14 @@ def _remove_if_empty(folder: Path, created: bool) -> None:
             pass
 
 
-def write_outputs(graph: Graph, out: Path) -> list[Path]:
+def write_outputs(graph: Graph, out: Path) -> tuple[list[Path], list[str]]:
     """The exports and pictures of ``graph`` other than ``graph.nt``: each rendered in memory
-    first, then written atomically."""
+    first, then written atomically. A view with more entities than a legible drawing holds
+    (:data:`kg.viz.MAX_DRAWN_ENTITIES`) is not drawn. Returns the files written and a note on
+    what was not drawn."""
     from ..export import PART_SUFFIXES, dumps_parts
     from ..fileio import write_bytes, write_text
-    from ..viz import picture_format, render
+    from .. import viz
 
     rendered: dict[str, str | bytes] = {}
     for name, fmt in BUILD_OUTPUTS.items():
@@ -116,8 +121,23 @@ def write_outputs(graph: Graph, out: Path) -> list[Path]:
             continue  # written with the store, as the graph was checked (kg.stream)
         for part, text in dumps_parts(graph, fmt).items():
             rendered[name + PART_SUFFIXES[fmt][part] if part else name] = text
+    views: dict[str, Any] = {}  # each view projected once, for all its formats
+    not_drawn: dict[str, list[str]] = {}
     for name, options in BUILD_PICTURES.items():
-        rendered[name] = render(graph, picture_format(name), **options)
+        view = options.get("view")
+        if view is None:  # a chart: a bar per level, the names listed beside it
+            rendered[name] = viz.render(graph, viz.picture_format(name), **options)
+            continue
+        if view not in views:
+            views[view] = viz.view_graph(graph, view)
+            try:
+                viz.check_drawable(views[view], view, viz.MAX_DRAWN_ENTITIES)
+            except viz.TooManyToDraw as exc:
+                views[view] = exc
+        if isinstance(views[view], viz.TooManyToDraw):
+            not_drawn.setdefault(view, []).append(name)
+        else:
+            rendered[name] = viz.draw_view(views[view], viz.picture_format(name))
     written = []
     for name, content in rendered.items():
         if isinstance(content, bytes):
@@ -125,10 +145,33 @@ def write_outputs(graph: Graph, out: Path) -> list[Path]:
         else:
             write_text(out / name, content)
         written.append(out / name)
-    return written
+    notes = [f"{', '.join(names)} (the {view} view has {views[view].entities:,} entities, more than the "
+             f"{views[view].limit:,} a drawing holds legibly; draw part of it with kg viz --focus NAME)"
+             for view, names in not_drawn.items()]
+    return written, notes
 
 
-def summary(built: Built, written: list[Path]) -> str:
+def build_output_names() -> list[str]:
+    """Every file name in an output folder that ``kg build`` writes (besides the store)."""
+    from ..export import PART_SUFFIXES
+
+    names = ["metadata.ttl"]
+    for name, fmt in BUILD_OUTPUTS.items():
+        names += [name + suffix for suffix in PART_SUFFIXES[fmt].values()] if fmt in PART_SUFFIXES else [name]
+    return names + list(BUILD_PICTURES)
+
+
+def remove_stale(out: Path, written: list[Path]) -> list[Path]:
+    """Remove the files an earlier build wrote into ``out`` that this one did not write (they
+    describe another graph). Returns them."""
+    kept = {p.name for p in written}
+    stale = [out / n for n in build_output_names() if n not in kept and (out / n).is_file()]
+    for path in stale:
+        path.unlink()
+    return stale
+
+
+def summary(built: Built, written: list[Path], *, not_drawn: list[str] = (), removed: list[Path] = ()) -> str:
     types = built.types
     lines = [
         f"built {len(built.monographs)} monograph(s): {', '.join(m.title for m in built.monographs)}",
@@ -139,6 +182,9 @@ def summary(built: Built, written: list[Path]) -> str:
         f"validated: {', '.join(built.checks)}: conforms",
         "wrote: " + ", ".join(str(p) for p in written),
     ]
+    lines += [f"not drawn: {note}" for note in not_drawn]
+    if removed:
+        lines.append("removed, from an earlier build: " + ", ".join(str(p) for p in removed))
     return "\n".join(lines)
 
 

@@ -6,20 +6,30 @@ import argparse
 
 from ..drawing import CHARTS
 from ..errors import UsageError
-from ..viz import VIEWS, picture_format, render
+from ..viz import MAX_DRAWN_ENTITIES, VIEWS, picture_format, render
 from .common import add_graph_option, graph_from_args
 
 MAX_DEPTH = 5
 
 
-def _depth(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--depth must be a whole number, not {text!r}") from None
-    if not 0 <= value <= MAX_DEPTH:
-        raise argparse.ArgumentTypeError(f"--depth must be between 0 and {MAX_DEPTH}, not {value}")
-    return value
+def _whole_number(option: str, low: int, high: int | None = None):
+    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not {text!r}") from None
+        if high is not None and not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} must be between {low} and {high}, not {value}")
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{option} must be at least {low}, not {value}")
+        return value
+
+    return parse
+
+
+_depth = _whole_number("--depth", 0, MAX_DEPTH)
+_positive = _whole_number("--max-entities", 1)
 
 
 def register(sub) -> None:
@@ -36,6 +46,9 @@ def register(sub) -> None:
     p.add_argument("--depth", type=_depth, metavar="N",
                    help=f"hops around --focus (default: 1, at most {MAX_DEPTH})")
     p.add_argument("--chart", choices=CHARTS, help="draw a chart instead of the graph")
+    p.add_argument("--max-entities", type=_positive, default=MAX_DRAWN_ENTITIES, metavar="N",
+                   help=f"refuse to draw a view of more entities than this (default: {MAX_DRAWN_ENTITIES}; "
+                        "a larger drawing is not legible and needs much memory)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="picture to write (.html, .svg or .png)")
     add_graph_option(p)
     p.set_defaults(func=run_viz)
@@ -51,7 +64,7 @@ def run_viz(args: argparse.Namespace) -> int:
     if not (target.parent if str(target.parent) else target).exists():
         raise UsageError(f"folder does not exist: {target.parent}")
     picture = render(graph_from_args(args), fmt, view=args.view, focus=args.focus, depth=args.depth,
-                     chart=args.chart)
+                     chart=args.chart, max_entities=args.max_entities)
     if isinstance(picture, bytes):
         write_bytes(target, picture)
     else:
