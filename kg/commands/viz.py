@@ -7,29 +7,9 @@ import argparse
 from ..drawing import CHARTS
 from ..errors import UsageError
 from ..viz import MAX_DRAWN_ENTITIES, VIEWS, picture_format, render
-from .common import add_graph_option, graph_from_args
+from .common import add_graph_option, bounded_int, graph_from_args
 
 MAX_DEPTH = 5
-
-
-def _whole_number(option: str, low: int, high: int | None = None):
-    """An argparse type: a whole number from ``low`` to ``high`` (no upper bound when None)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{option} must be a whole number, not {text!r}") from None
-        if high is not None and not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{option} must be between {low} and {high}, not {value}")
-        if value < low:
-            raise argparse.ArgumentTypeError(f"{option} must be at least {low}, not {value}")
-        return value
-
-    return parse
-
-
-_depth = _whole_number("--depth", 0, MAX_DEPTH)
-_positive = _whole_number("--max-entities", 1)
 
 
 def register(sub) -> None:
@@ -43,10 +23,10 @@ def register(sub) -> None:
     p.add_argument("--view", choices=VIEWS, default="all",
                    help="which relations to show (default: all)")
     p.add_argument("--focus", metavar="NAME", help="draw only the neighbourhood of this entity (name, synonym or brand)")
-    p.add_argument("--depth", type=_depth, metavar="N",
+    p.add_argument("--depth", type=bounded_int("--depth", 0, MAX_DEPTH), metavar="N",
                    help=f"hops around --focus (default: 1, at most {MAX_DEPTH})")
     p.add_argument("--chart", choices=CHARTS, help="draw a chart instead of the graph")
-    p.add_argument("--max-entities", type=_positive, default=MAX_DRAWN_ENTITIES, metavar="N",
+    p.add_argument("--max-entities", type=bounded_int("--max-entities", 1), default=MAX_DRAWN_ENTITIES, metavar="N",
                    help=f"refuse to draw a view of more entities than this (default: {MAX_DRAWN_ENTITIES}; "
                         "a larger drawing is not legible and needs much memory)")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="picture to write (.html, .svg or .png)")
