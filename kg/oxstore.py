@@ -369,11 +369,11 @@ def _text(term) -> str | None:
     """
     if term is None:
         return None
-    kind = type(term)
-    if kind is _ox().BlankNode:
+    kind, ox = type(term), _ox()
+    if kind is ox.BlankNode:
         return f"_:{term.value}"
     value = term.value
-    if kind is _ox().Literal and value.lstrip("+-").isdigit() and term.datatype.value == _DECIMAL:
+    if kind is ox.Literal and value.lstrip("+-").isdigit() and term.datatype.value == _DECIMAL:
         return value + ".0"
     return value
 

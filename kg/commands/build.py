@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any
 from pathlib import Path
 
@@ -171,7 +172,7 @@ def remove_stale(out: Path, written: list[Path]) -> list[Path]:
     return stale
 
 
-def summary(built: Built, written: list[Path], *, not_drawn: list[str] = (), removed: list[Path] = ()) -> str:
+def summary(built: Built, written: list[Path], *, not_drawn: Sequence[str] = (), removed: Sequence[Path] = ()) -> str:
     types = built.types
     lines = [
         f"built {len(built.monographs)} monograph(s): {', '.join(m.title for m in built.monographs)}",
