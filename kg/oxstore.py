@@ -548,9 +548,10 @@ def _prepared(query: str, allow_remote: bool) -> tuple[str, int | None]:
     over 64 KB are not cached; no refusal is cached): the expanded text and the offset just
     inside its top-level ``WHERE`` group (None when there is none, or the expanded text still
     holds codepoint escapes and VALUES cannot be placed safely)."""
-    from .query import QueryError, check_text, top_level_where
+    from .query import QueryError, check_no_remote, check_text, top_level_where
 
     expanded = check_text(query)
+    check_no_remote(query, allow_remote=allow_remote)
     check_keywords(expanded, allow_remote=allow_remote)
     if "\\u" in expanded or "\\U" in expanded:
         return expanded, None

@@ -8,10 +8,15 @@ Guards, shared by every engine (:func:`check_text` before parsing, :func:`check_
 
 - read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) are
   refused, found by rdflib's parser (the text parses as an update and not as a query);
-- no remote or file access: ``SERVICE`` (also ``SERVICE SILENT``) and ``FROM`` / ``FROM NAMED``
-  are refused on the parsed algebra unless ``allow_remote=True``;
+- no remote or file access, unless ``allow_remote=True``: text holding the letters ``service``
+  anywhere, in any case or escape, is refused before any parser reads it (:func:`check_no_remote`:
+  the engines' parsers disagree on comments, strings and escapes, the letters do not); then
+  ``SERVICE`` and ``FROM`` / ``FROM NAMED`` are refused on rdflib's parsed algebra, and rdflib's
+  evaluation refuses a SERVICE that got that far (the layers below the first);
 - bounded: query text at most :data:`MAX_QUERY_BYTES`, bracket nesting at most :data:`MAX_DEPTH`
-  (checked before parsing, so 5,000 nested braces cannot crash a parser), a timeout and a row limit.
+  and at most :data:`MAX_TOKENS` tokens (checked before parsing, on both readings of the text,
+  so neither 5,000 nested braces nor ``1+1+...+1`` can overflow a parser's stack), a timeout and
+  a row limit.
 
 Parameters are RDF terms bound to variables (rdflib ``initBindings``), never pasted into query
 text. For engines that can only take text, :func:`values_clause` serialises terms safely and
@@ -31,6 +36,7 @@ import stat
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -51,7 +57,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 DEFAULT_TIMEOUT = 30.0  # seconds
 DEFAULT_LIMIT = 10_000  # rows
 MAX_QUERY_BYTES = 1_000_000  # UTF-8 bytes of query text
-MAX_DEPTH = 100  # nesting of { ( [ outside strings, IRIs and comments
+MAX_DEPTH = 100  # nesting of { ( [ outside strings and comments
+#: Tokens of query text (words, names, numbers, strings, IRIs, brackets, operator characters).
+#: Shipped queries hold under 400; a chain of 10,000 ``!`` or 3,000 BINDs overflows Oxigraph's
+#: stack (tests/test_guard_bypass.py runs the shapes at this limit on both engines).
+MAX_TOKENS = 5_000
 #: Longest parameter value accepted (characters); values are data, not text, but stay bounded.
 MAX_VALUE_CHARS = 4_000_000
 
@@ -124,6 +134,9 @@ _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
 _IRIREF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
 _WORD = re.compile(r"[?$@]?[A-Za-z0-9_][A-Za-z0-9_\-:.]*")
 _OPEN, _CLOSE = "{([", "})]"
+_EOL = re.compile(r"[\n\r]")
+#: IRI text that cannot also be read as code between the operators ``<`` and ``>``.
+_PLAIN_IRI = re.compile(r"[A-Za-z0-9:/.#_~%+*?@$\-]*")
 
 
 def expand_escapes(text: str) -> str:
@@ -140,15 +153,20 @@ def expand_escapes(text: str) -> str:
     return _ESCAPE.sub(one, text)
 
 
-def _tokens(text: str) -> Iterator[tuple[int, str]]:
-    """Brackets and bare words of ``text`` with their offsets, skipping strings, IRIs, comments."""
+def _tokens(text: str, *, every: bool = False) -> Iterator[tuple[int, str]]:
+    """Brackets and bare words of ``text`` with their offsets, skipping strings, IRIs, comments.
+
+    With ``every``, strings, IRIs and each other character that is not white space are tokens
+    too: what :func:`token_count` counts.
+    """
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j + 1
+        if c == "#":  # a comment runs to the end of the line: LF or CR (the SPARQL grammar's EOL)
+            m = _EOL.search(text, i)
+            i = n if m is None else m.end()
         elif c in "\"'":
+            start = i
             if text.startswith(c * 3, i):
                 j = i + 3
                 while j < n and not text.startswith(c * 3, j):
@@ -159,8 +177,14 @@ def _tokens(text: str) -> Iterator[tuple[int, str]]:
                 while j < n and text[j] != c and text[j] not in "\n\r":
                     j += 2 if text[j] == "\\" else 1
                 i = j + 1
+            if every:
+                yield start, text[start:i]
         elif c == "<":
             m = _IRIREF.match(text, i)
+            if m and every:
+                yield i, m.group(0)
+            elif every:
+                yield i, c
             i = m.end() if m else i + 1
         elif c in _OPEN or c in _CLOSE:
             yield i, c
@@ -171,17 +195,36 @@ def _tokens(text: str) -> Iterator[tuple[int, str]]:
                 yield i, m.group(0)
                 i = m.end()
             else:
+                if every and not c.isspace():
+                    yield i, c
                 i += 1
 
 
+def _bound_tokens(text: str) -> Iterator[str]:
+    """Every token of ``text`` (:func:`_tokens` with ``every``), and the tokens inside an IRI
+    that could be read as code: ``<`` is also the less-than operator, and ``FILTER(1<2&&...&&3>0)``
+    is an IRI to one reading and an expression to another, so limits count what both could see.
+    Code between a less-than and a greater-than needs one of ``& , ( )`` (or another character
+    outside :data:`_PLAIN_IRI`), which ordinary IRIs do not hold."""
+    for _, tok in _tokens(text, every=True):
+        if len(tok) > 1 and tok[0] == "<" and not _PLAIN_IRI.fullmatch(tok, 1, len(tok) - 1):
+            yield "<"
+            for _, inner in _tokens(tok[1:-1], every=True):
+                yield inner
+            yield ">"
+        else:
+            yield tok
+
+
 def nesting_depth(text: str) -> int:
-    """The deepest nesting of braces, parentheses and brackets outside strings, IRIs, comments.
+    """The deepest nesting of braces, parentheses and brackets outside strings and comments
+    (inside IRIs too, see :func:`_bound_tokens`).
 
     >>> nesting_depth('SELECT * WHERE { ?s ?p "{{{" FILTER((1)) }  # {{{{')
     3
     """
     depth = deepest = 0
-    for _, tok in _tokens(text):
+    for tok in _bound_tokens(text):
         if tok in _OPEN:
             depth += 1
             deepest = max(deepest, depth)
@@ -190,8 +233,30 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def check_text(query: str, *, max_bytes: int = MAX_QUERY_BYTES, max_depth: int = MAX_DEPTH) -> str:
-    """Refuse, before any parsing, query text that is not a string, too large or nested too deeply.
+def token_count(text: str, *, stop: int | None = None) -> int:
+    """How many tokens ``text`` holds (words, names, numbers, strings, IRIs, each bracket and
+    operator character; comments and white space not), counting up to ``stop`` at most.
+
+    >>> token_count('SELECT ?x WHERE { ?x <urn:p> "a b" . FILTER(?x != 1) }  # not this')
+    16
+    """
+    count = 0
+    for _ in _bound_tokens(text):
+        count += 1
+        if stop is not None and count >= stop:
+            break
+    return count
+
+
+def check_text(query: str, *, max_bytes: int = MAX_QUERY_BYTES, max_depth: int = MAX_DEPTH,
+               max_tokens: int = MAX_TOKENS) -> str:
+    """Refuse, before any parsing, query text that is not a string, too large, nested too deeply
+    or too long in tokens (what bounds the depth of the trees parsers build: ``1+1+...``, a chain
+    of BINDs or of triple patterns, ``!!!...``).
+
+    Parsers disagree on where strings end (rdflib expands codepoint escapes in the whole text
+    first, Oxigraph only inside strings and IRIs, so ``"a\u0022 ..."`` ends the string for one
+    and not the other), so the limits hold for both readings: the raw and the expanded text.
 
     Returns the text with codepoint escapes expanded (what a SPARQL parser reads).
 
@@ -203,13 +268,58 @@ def check_text(query: str, *, max_bytes: int = MAX_QUERY_BYTES, max_depth: int =
     if size > max_bytes:
         raise QueryRefused(f"query text is {size:,} bytes; the limit is {max_bytes:,} bytes")
     expanded = expand_escapes(query)
-    depth = nesting_depth(expanded)
+    readings = (query,) if expanded == query else (query, expanded)
+    depth = max(nesting_depth(text) for text in readings)
     if depth > max_depth:
         raise QueryRefused(f"query nested too deeply: {depth} levels of braces, parentheses or brackets; "
                            f"the limit is {max_depth}")
+    tokens = max(token_count(text, stop=max_tokens + 1) for text in readings)
+    if tokens > max_tokens:
+        raise QueryRefused(f"query too long: more than {max_tokens:,} terms, names, strings and operators; "
+                           "split it into smaller queries")
     if next(_tokens(expanded), None) is None:
         raise QueryError("empty query: no SPARQL in the text")
     return expanded
+
+
+#: The letters no query may hold, anywhere, unless remote access is allowed (see check_no_remote).
+_REMOTE_WORD = "service"
+#: Rounds of codepoint-escape expansion check_no_remote applies (each round shortens the text).
+_ESCAPE_ROUNDS = 8
+
+
+def check_no_remote(query: str, *, allow_remote: bool = False) -> None:
+    """Refuse query text that holds the letters ``service`` anywhere, in any letter case, unless
+    ``allow_remote``: in a keyword, a name, a string, an IRI or a comment alike.
+
+    This decision is made on the letters, not on a parse: every engine that could call another
+    endpoint must read the keyword ``SERVICE`` somewhere in the text, whatever its parser makes of
+    comments, strings, escapes and white space (the engines' parsers disagree on all of those).
+    Codepoint escapes are expanded repeatedly (``\\u005Cu0053`` is ``\\u0053`` is ``S``), the text
+    is NFKC-normalised and case-folded, and invisible format characters are dropped, so no
+    spelling of the word slips through. The cost is that the word cannot be searched for as
+    text: ``CONCAT("serv", "ice")`` builds it.
+
+    :raises QueryRefused: naming what was refused and how to write the word in a string.
+    """
+    if allow_remote:
+        return
+    text = query
+    for _ in range(_ESCAPE_ROUNDS):
+        expanded = expand_escapes(text)
+        if expanded == text:
+            break
+        text = expanded
+    else:
+        if "\\u" in text or "\\U" in text:
+            raise QueryRefused("query text holds codepoint escapes nested too deeply; write the characters")
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    if not folded.isascii():
+        folded = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    if _REMOTE_WORD in folded:
+        raise QueryRefused("SERVICE refused: queries may not call other endpoints, so query text may not "
+                           "hold the word 'service' anywhere (in a string, write CONCAT(\"serv\", \"ice\")); "
+                           "pass --allow-remote (allow_remote=True) to permit it")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +360,7 @@ def check_query(query: str, *, allow_remote: bool = False, max_bytes: int = MAX_
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     check_text(query, max_bytes=max_bytes, max_depth=max_depth)
+    check_no_remote(query, allow_remote=allow_remote)
     try:
         try:
             parsed = parseQuery(query)
@@ -634,6 +745,7 @@ class RdflibEngine:
 
             checked = check_query(query, allow_remote=allow_remote)
             deadline.check()
+            _refuse_service_below_the_guard(allow_remote)
             graph = _WatchedGraph(self.graph, deadline)
             try:
                 return _collect(evalQuery(graph, checked.prepared, terms), limit, deadline)
@@ -643,6 +755,25 @@ class RdflibEngine:
                 raise QueryError(f"query failed: {type(exc).__name__}: {_first_line(exc)}") from exc
 
         return run_with_timeout(work, timeout)
+
+
+_EVALUATION = threading.local()  # .allow_remote: what the query running on this thread may do
+
+
+def _refuse_service_below_the_guard(allow_remote: bool) -> None:
+    """A second layer under :func:`check_query` for rdflib: a SERVICE that reached evaluation
+    anyway is refused there, on the thread running this engine's query (other rdflib users in the
+    process are not affected). Registered once, as an rdflib custom evaluation function."""
+    from rdflib.plugins.sparql import CUSTOM_EVALS
+
+    _EVALUATION.allow_remote = allow_remote
+    CUSTOM_EVALS.setdefault("kg-no-service", _no_service)
+
+
+def _no_service(ctx, part):
+    if getattr(part, "name", None) == "ServiceGraphPattern" and getattr(_EVALUATION, "allow_remote", True) is False:
+        raise QueryRefused("SERVICE refused: queries may not call other endpoints")
+    raise NotImplementedError  # rdflib's own evaluation goes on
 
 
 def _collect(result: Mapping[str, Any], limit: int, deadline: Deadline) -> Rows:

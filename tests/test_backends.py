@@ -217,10 +217,11 @@ def test_updates_are_refused(engines, text):
 
 
 def test_keywords_inside_strings_iris_and_prefixed_names_are_not_refused(engines):
-    q = ('PREFIX : <urn:x:> SELECT ?s WHERE { ?s ?p "DELETE FROM SERVICE" . '
+    # (the letters "service" are refused anywhere: tests/test_guard_bypass.py)
+    q = ('PREFIX : <urn:x:> SELECT ?s WHERE { ?s ?p "DELETE FROM INSERT" . '
          'OPTIONAL { ?s :load <urn:insert> } } # DROP ALL')
     assert engines["oxigraph"].select(q).rows == []
-    check_keywords("SELECT * WHERE { ?s :service ?o }")
+    check_keywords("SELECT * WHERE { ?s :from ?o }")
 
 
 @pytest.fixture

@@ -269,11 +269,17 @@ def test_nesting_under_the_limit_but_too_deep_for_the_parser_is_a_clean_error(sm
         RdflibEngine(small).select(text)
 
 
-def test_brackets_in_strings_iris_and_comments_do_not_count(small):
+def test_brackets_in_strings_and_comments_do_not_count(small):
     text = ('SELECT ?s WHERE { ?s ?p ?o FILTER(?o != "' + "{(" * 3000 + '") # ' + "{" * 3000 + "\n"
-            " FILTER(?p != <urn:x:((([[[>) }")
+            " FILTER(?p != <urn:x:a/b#c>) }")
     assert nesting_depth(text) == 2
     assert len(RdflibEngine(small).select(text)) == 30
+
+
+def test_brackets_in_an_iri_that_could_be_code_count():
+    """``<urn:x:((([[[>`` is an IRI to one reading; ``<`` and ``>`` are also operators, and a parser
+    that reads them so sees the brackets: the limits count them (an upper bound for both)."""
+    assert nesting_depth("SELECT ?s WHERE { FILTER(?p != <urn:x:((([[[>) }") == 8
 
 
 def test_deep_nesting_on_the_command_line(capsys):
