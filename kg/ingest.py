@@ -39,7 +39,7 @@ from pathlib import Path
 import yaml
 
 from .errors import DataError, UsageError
-from .fileio import write_text
+from .fileio import FileRefused, read_regular_file, write_text
 from .records import FORMAT
 
 #: Largest monograph text ``kg ingest`` reads; monographs are tens of kilobytes.
@@ -62,28 +62,21 @@ def read_monograph_text(path: Path) -> str:
     """The text of ``path`` as the data-file loader will see it (UTF-8, ``\\n`` line ends).
 
     :raises DataError: for a missing, oversized (> :data:`MAX_TEXT_BYTES`), binary, non-UTF-8
-        or empty file. The size is checked before anything is read.
+        or empty file, and for anything but a regular file (a folder, FIFO or device is refused
+        from its ``stat``, never opened in a way that blocks). The size is checked before
+        anything is read (:func:`kg.fileio.read_regular_file`).
     """
     where = str(path)
-    try:
-        if path.is_dir():
-            raise DataError("is a folder, not a monograph text", where=where)
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError("text file not found", where=where) from None
-    except OSError as exc:
-        raise DataError(f"cannot read text file: {exc.strerror}", where=where) from None
     limit_mb = MAX_TEXT_BYTES // 2**20
-    if size > MAX_TEXT_BYTES:
-        raise DataError(f"text file is {size / 2**20:.1f} MB; kg ingest reads monographs of at most {limit_mb} MB",
-                        where=where)
     try:
-        with path.open("rb") as fh:
-            data = fh.read(MAX_TEXT_BYTES + 1)
-    except OSError as exc:
-        raise DataError(f"cannot read text file: {exc.strerror}", where=where) from None
-    if len(data) > MAX_TEXT_BYTES:  # grew, or a device that reports no size
-        raise DataError(f"text file is larger than {limit_mb} MB", where=where)
+        data = read_regular_file(path, limit=MAX_TEXT_BYTES, what="text file")
+    except FileRefused as exc:
+        if exc.kind == "a folder":
+            raise DataError("is a folder, not a monograph text", where=where) from None
+        if exc.reason == "too-large":
+            raise DataError(f"text file is {exc.size / 2**20:.1f} MB; kg ingest reads monographs of at most "
+                            f"{limit_mb} MB", where=where) from None
+        raise
     return _decode(data, where)
 
 

@@ -9,7 +9,8 @@ linear in the number of triples (rdflib's JSON-LD serialiser is ~30x slower, DES
 its output is sorted, so two builds are byte-identical.
 
 The context is embedded, never referenced by URL, so reading an export needs no network, and
-:func:`parse` reads JSON-LD with pyoxigraph, which refuses remote contexts outright.
+:func:`parse` reads JSON-LD with pyoxigraph, which has no document loader, after refusing any
+context given by IRI (:mod:`kg.rdfsafety`).
 """
 
 from __future__ import annotations
@@ -164,15 +165,21 @@ def _to_rdflib(term):
 
 
 def parse(data: str | bytes, graph: Graph | None = None) -> Graph:
-    """Read JSON-LD into an rdflib graph with pyoxigraph's parser, which never loads a remote
-    ``@context`` (a document that names one is refused).
+    """Read JSON-LD into an rdflib graph with pyoxigraph's parser, which has no document loader.
 
-    :raises DataError: when the text is not JSON-LD pyoxigraph can read.
+    Before it, :func:`kg.rdfsafety.check_jsonld` refuses any ``@context`` or ``@import`` given
+    by IRI (remote, ``file:`` or a bare path: never fetched nor opened) and nesting deeper than
+    :data:`kg.rdfsafety.MAX_JSON_DEPTH` (pyoxigraph's parser can crash on deep nesting).
+
+    :raises DataError: when the text is refused or is not JSON-LD pyoxigraph can read.
     """
     import pyoxigraph as ox
 
+    from .rdfsafety import check_jsonld
+
     g = Graph(bind_namespaces="none") if graph is None else graph
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    check_jsonld(raw)
     try:
         for quad in ox.parse(raw, format=ox.RdfFormat.JSON_LD):
             g.add((_to_rdflib(quad.subject), _to_rdflib(quad.predicate), _to_rdflib(quad.object)))

@@ -101,10 +101,14 @@ def staged_store(graph_file: str | Path, out: str | Path) -> Iterator[Staged]:
     """
     import pyoxigraph as ox
 
+    from .fileio import make_work_folder, remove_dead_work_folders
+
     source = Path(graph_file)
     target = Path(out)
     fmt = _format(source)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    # Named with this process, so that the next load removes what a killed one left.
+    remove_dead_work_folders(target.parent, f".{target.name}.")
+    tmp = make_work_folder(target.parent, f".{target.name}.")
     try:
         store = ox.Store(str(tmp))
         try:
@@ -179,27 +183,49 @@ def open_store(path: str | Path) -> pyoxigraph.Store:
         raise DataError(f"cannot open the Oxigraph store: {str(exc).splitlines()[0][:200]}", where=str(folder)) from None
 
 
-def _format(file: Path):
+def _format(file: Path, data: bytes | None = None):
+    """The pyoxigraph format of the graph file ``file``. An RDF/XML or JSON-LD file is checked
+    first (:mod:`kg.rdfsafety`: no DTD, UTF-8 only, no ``@context`` by IRI, bounded nesting): its
+    bytes ``data`` when given (the caller then parses those very bytes), else the file's.
+
+    :raises DataError: for a suffix Oxigraph does not read, or a file the check refuses.
+    """
     import pyoxigraph as ox
+
+    from .rdfsafety import check_rdf, needs_check
 
     name = _OX_FORMATS.get(file.suffix.lower())
     if name is None:
         raise DataError(f"Oxigraph cannot read {file.suffix!r} files; expected one of: {', '.join(_OX_FORMATS)}",
                         where=str(file))
+    if needs_check(name):
+        try:
+            check_rdf(file.read_bytes() if data is None else data, name)
+        except DataError as exc:
+            raise DataError(exc.message, where=str(file)) from None
     return getattr(ox.RdfFormat, name)
 
 
 def load_file(file: str | Path) -> pyoxigraph.Store:
-    """A new in-memory store holding the graph file ``file`` (parsed by pyoxigraph).
+    """A new in-memory store holding the graph file ``file`` (parsed by pyoxigraph). RDF/XML and
+    JSON-LD are read once, checked by :func:`_format` and parsed from the checked bytes.
 
-    :raises DataError: when the file does not parse.
+    :raises DataError: when the file does not parse or is refused.
     """
     import pyoxigraph as ox
 
+    from .rdfsafety import needs_check
+
     source = Path(file)
+    checked = needs_check(_OX_FORMATS.get(source.suffix.lower(), ""))
+    data = source.read_bytes() if checked else None
+    fmt = _format(source, data)
     store = ox.Store()
     try:
-        store.bulk_load(path=str(source), format=_format(source))
+        if data is not None:
+            store.bulk_load(data, format=fmt)
+        else:
+            store.bulk_load(path=str(source), format=fmt)
     except (SyntaxError, ValueError) as exc:
         raise DataError(f"cannot parse graph: {str(exc).splitlines()[0][:200]}", where=str(source)) from None
     return store

@@ -11,6 +11,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fileio import decode_text, read_regular_file
+
+#: Largest source text a data file may name (monographs are tens of kilobytes). Read at most
+#: this plus one byte, from a regular file only (see :func:`kg.fileio.read_regular_file`).
+MAX_SOURCE_TEXT_BYTES = 20 * 1024 * 1024
+
 _WS = re.compile(r"\s+")
 
 
@@ -40,7 +46,13 @@ class SourceText:
 
     @classmethod
     def read(cls, path: Path) -> "SourceText":
-        return cls(path.read_text(encoding="utf-8"), path=path)
+        """The text of ``path`` (UTF-8, line ends as ``\\n``), a regular file of at most
+        :data:`MAX_SOURCE_TEXT_BYTES`.
+
+        :raises DataError: for a missing, irregular (FIFO, device, folder) or oversized file.
+        :raises UnicodeDecodeError: when it is not UTF-8.
+        """
+        return cls(decode_text(read_regular_file(path, limit=MAX_SOURCE_TEXT_BYTES, what="source text")), path=path)
 
     @property
     def sha256(self) -> str:

@@ -20,7 +20,7 @@ import yaml
 
 from . import schema
 from .errors import DataError, QuoteNotFound
-from .fileio import local_path
+from .fileio import decode_text, local_path, read_regular_file
 from .provenance import SourceText
 from .vocab import ENTITY_TYPES  # defined beside the entity classes; records name their types
 
@@ -45,17 +45,83 @@ def normalise_id(value: str) -> str:
 # YAML reading: safe, no aliases, line numbers kept
 
 
+#: Deepest nesting of lists and mappings a data file may have (a monograph needs about 6); checked
+#: as the parser's events arrive, before PyYAML's recursive composer and constructor could
+#: overflow the stack on a file nested thousands deep.
+MAX_YAML_DEPTH = 50
+
+_TAG = "tag:yaml.org,2002:"
+#: The only YAML types a data file holds: what JSON has, plus int/float as YAML writes them.
+_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+class _Refused(Exception):
+    """A data file uses YAML that data files may not; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases (no alias bombs) and remembers mapping line numbers."""
+    """SafeLoader for data files: refuses aliases (no alias bombs), merge keys, duplicate keys,
+    nesting deeper than :data:`MAX_YAML_DEPTH`, and every type but the plain ones (no
+    timestamps, binary, sets, ordered maps, Python objects: :data:`_PLAIN_TAGS`). A scalar that
+    looks like a date is a string (YAML 1.2 has no implicit timestamps). Mappings remember
+    their line numbers."""
+
+    # No implicit timestamps: ``version: 2024-01-01`` is the string the curator wrote.
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
 
     def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise DataError(f"line {event.start_mark.line + 1}: YAML aliases are not allowed")
-        return super().compose_node(parent, index)
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark.line + 1, "YAML aliases are not allowed")
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _Refused(event.start_mark.line + 1, f"lists and mappings nested more than {MAX_YAML_DEPTH} deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):
+        if node.tag not in _PLAIN_TAGS and node.tag in self.yaml_constructors:  # others: PyYAML refuses
+            tag = node.tag.replace(_TAG, "!!")
+            raise _Refused(node.start_mark.line + 1, f"YAML type {tag} is not allowed (data files hold strings, "
+                                                     "numbers, booleans, null, lists and mappings)")
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!int abc, !!float x
+            raise _Refused(node.start_mark.line + 1, f"bad {node.tag.replace(_TAG, '!!')} value "
+                                                     f"{str(node.value)[:40]!r}: {exc}") from None
 
     def construct_mapping(self, node, deep=False):
-        mapping = LineDict(super().construct_mapping(node, deep=True))
+        if not isinstance(node, yaml.MappingNode):
+            raise _Refused(node.start_mark.line + 1, "expected a mapping")
+        mapping = LineDict()
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                raise _Refused(key_node.start_mark.line + 1, "YAML merge keys (<<) are not allowed")
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in mapping
+            except TypeError:
+                raise _Refused(key_node.start_mark.line + 1, "a mapping key must be a string or number") from None
+            if duplicate:
+                raise _Refused(key_node.start_mark.line + 1, f"duplicate key {key!r} (the mapping starts on line "
+                                                             f"{node.start_mark.line + 1})")
+            mapping[key] = self.construct_object(value_node, deep=True)
         mapping.line = node.start_mark.line + 1
         return mapping
 
@@ -70,33 +136,26 @@ class LineDict(dict):
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse ``path`` safely.
+    """Parse ``path`` safely: a regular file of at most :data:`MAX_FILE_BYTES`, read by
+    :class:`_Loader`.
 
-    :raises DataError: on a missing, oversized or malformed file, or one that uses aliases.
+    :raises DataError: ``file:line`` and the problem, for a missing, irregular, oversized or
+        malformed file, or one that uses YAML a data file may not (see :class:`_Loader`).
     """
+    data = read_regular_file(path, limit=MAX_FILE_BYTES, what="data file")
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise DataError("data file not found", where=str(path)) from None
-    except OSError as exc:
-        raise DataError(f"cannot read data file: {exc.strerror}", where=str(path)) from None
-    if size > MAX_FILE_BYTES:
-        raise DataError(f"data file is larger than {MAX_FILE_BYTES // 2**20} MB", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_text(data)
     except UnicodeDecodeError:
         raise DataError("data file is not UTF-8 text", where=str(path)) from None
-    except OSError as exc:
-        raise DataError(f"cannot read data file: {exc.strerror}", where=str(path)) from None
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
-    except DataError as exc:
-        raise DataError(exc.message, where=str(path)) from None
+    except _Refused as exc:
+        raise DataError(exc.message, where=f"{path}:{exc.line}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark else ""
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError(f"{line}malformed YAML: {problem}", where=str(path)) from None
+        raise DataError(f"line {mark.line + 1}: malformed YAML: {problem}" if mark else f"malformed YAML: {problem}",
+                        where=f"{path}:{mark.line + 1}" if mark else str(path)) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -498,9 +557,9 @@ def load_monograph(path: str | Path) -> Monograph:
         source_path = path.parent / source_path
     try:
         text = SourceText.read(source_path)
-    except FileNotFoundError:
-        raise ctx.fail(f"source text not found: {source_path}", line=meta.line) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except DataError as exc:  # missing, not a regular file, or too large: said before anything is read
+        raise ctx.fail(f"{exc.message}: {source_path}", line=meta.line) from None
+    except UnicodeDecodeError as exc:
         raise ctx.fail(f"cannot read source text {source_path}: {exc}", line=meta.line) from None
 
     documents = _documents(meta.get("documents"), ctx)
@@ -791,7 +850,7 @@ def _cross_checks(kind: str, fields: dict) -> None:
 def content_digest(monograph: Monograph) -> str:
     """SHA-256 of the data file and its source text, for build metadata."""
     h = hashlib.sha256()
-    h.update(monograph.path.read_bytes())
+    h.update(read_regular_file(monograph.path, limit=MAX_FILE_BYTES, what="data file"))
     h.update(monograph.text.raw.encode("utf-8"))
     return h.hexdigest()
 

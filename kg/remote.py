@@ -277,7 +277,12 @@ def parse_results(body: bytes, url: str = "the endpoint", content_type: str = ""
 def parse_rdf(body: bytes, content_type: str, url: str = "the endpoint") -> Graph:
     """The graph a CONSTRUCT / DESCRIBE answer holds.
 
-    :raises EndpointError: for an answer that is not RDF in a known syntax.
+    A hostile endpoint chooses the answer's syntax, so the checks of :mod:`kg.rdfsafety` run
+    first: RDF/XML with a DTD (an entity bomb), not in UTF-8 or nested too deep is refused, and
+    JSON-LD is read by pyoxigraph (no document loader) after any ``@context`` by IRI is refused,
+    so no context is fetched or read from the local disk (rdflib's JSON-LD parser would do both).
+
+    :raises EndpointError: for an answer that is not RDF in a known syntax, or is refused.
     """
     if body.rstrip().endswith(CANCELLED):
         raise QueryTimeout(f"SPARQL endpoint {url} cancelled the query at its own timeout and cut its answer off; "
@@ -287,12 +292,37 @@ def parse_rdf(body: bytes, content_type: str, url: str = "the endpoint") -> Grap
         raise EndpointError(f"SPARQL endpoint {url} answered a CONSTRUCT with {content_type or 'no content type'}, "
                             "not RDF (N-Triples, Turtle, RDF/XML or JSON-LD)")
     g = Graph()
+    if fmt == "json-ld":
+        return _parse_jsonld(body, g, url)
+    if fmt == "xml":
+        _check_rdfxml(body, url)
     try:
-        g.parse(data=body.decode("utf-8"), format=fmt)
+        g.parse(data=body if fmt == "xml" else body.decode("utf-8"), format=fmt)
     except Exception as exc:  # rdflib's parsers raise many unrelated types for bad input
         raise EndpointError(f"SPARQL endpoint {url} answered with RDF that does not parse: "
                             f"{_one_line(str(exc) or type(exc).__name__, 120)}") from None
     return g
+
+
+def _check_rdfxml(body: bytes, url: str) -> None:
+    """Refuse an RDF/XML answer :func:`kg.rdfsafety.check_xml` refuses, as an EndpointError."""
+    from .rdfsafety import check_xml
+
+    try:
+        check_xml(body)
+    except DataError as exc:
+        raise EndpointError(f"SPARQL endpoint {url} answered: {exc.message}") from None
+
+
+def _parse_jsonld(body: bytes, g: Graph, url: str) -> Graph:
+    """A JSON-LD answer read by :func:`kg.jsonld.parse` (never rdflib's reader, which fetches
+    contexts), its refusals and parse errors as one-line EndpointErrors."""
+    from .jsonld import parse
+
+    try:
+        return parse(body, g)
+    except DataError as exc:
+        raise EndpointError(f"SPARQL endpoint {url} answered: {exc.message}") from None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rdflib import Graph
 
 from .errors import DataError, NotFound
 from .fileio import local_path
+from .rdfsafety import check_xml
 
 #: File names ``kg build`` writes, in the order a folder is searched for the graph.
 GRAPH_FILES = ["graph.nt", "graph.ttl"]
@@ -42,7 +43,11 @@ def graph_file(path: str | Path) -> Path:
 def load_graph(path: str | Path) -> Graph:
     """Parse the graph at ``path``.
 
-    :raises NotFound: for a missing file; :raises DataError: for one that does not parse.
+    RDF/XML and JSON-LD are checked first (:mod:`kg.rdfsafety`): a DTD (entity bomb), a
+    non-UTF-8 encoding, a ``@context`` by IRI or over-deep nesting is refused.
+
+    :raises NotFound: for a missing file; :raises DataError: for one that does not parse or is
+        refused.
     """
     from .build import new_graph
 
@@ -53,15 +58,26 @@ def load_graph(path: str | Path) -> Graph:
                         where=str(file))
     g = new_graph()
     if fmt == "json-ld":
-        # pyoxigraph's reader never fetches a remote @context (rdflib's would).
+        # pyoxigraph's reader, after kg.rdfsafety refused any @context by IRI: rdflib's reader
+        # would fetch a remote one and open a file: or bare-path one from the local disk.
         from .jsonld import parse
 
         try:
             return parse(file.read_bytes(), g)
         except DataError as exc:
             raise DataError(exc.message, where=str(file)) from None
+    source: dict = {"source": file}
+    if fmt == "xml":
+        # The bytes checked (no DTD, so no entity bomb; UTF-8; bounded depth) are the bytes
+        # parsed; the file's URI stays the base of relative IRIs, as when rdflib opens it.
+        data = file.read_bytes()
+        try:
+            check_xml(data)
+        except DataError as exc:
+            raise DataError(exc.message, where=str(file)) from None
+        source = {"data": data, "publicID": file.absolute().as_uri()}
     try:
-        g.parse(file, format=fmt)
+        g.parse(format=fmt, **source)
     except Exception as exc:  # rdflib raises many unrelated types for bad input
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"cannot parse graph: {first[:200]}", where=str(file)) from None

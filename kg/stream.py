@@ -30,7 +30,8 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from . import schema
 from .build import KIND_CLASS, entity_graph, entity_iri, metadata_graph, monograph_part, new_graph, reconcile
 from .errors import ValidationFailed
 from .export import ntriples_lines
+from .fileio import make_work_folder, remove_dead_work_folders
 from .records import Monograph
 from .validate import Finding, Report, provenance, shacl, violation_queries
 
@@ -159,6 +161,19 @@ def check_files(monographs: list[Monograph], *, run_shacl: bool = True) -> Repor
         return build_files(monographs, Path(tmp), run_shacl=run_shacl, store=False)[1]
 
 
+#: Prefix of the folder of run files inside the folder a build writes (see :func:`kg.fileio.make_work_folder`).
+RUNS_PREFIX = ".kg-build."
+
+
+@contextmanager
+def _work_folder(out: Path) -> Iterator[Path]:
+    folder = make_work_folder(out, RUNS_PREFIX)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool = True,
                 store: bool = True) -> tuple[Built, Report]:
     """Build ``monographs`` into ``out/graph.nt`` and (``store``) the Oxigraph store
@@ -169,8 +184,9 @@ def build_files(monographs: list[Monograph], out: Path, *, run_shacl: bool = Tru
     """
     from .oxstore import STORE_DIR, open_store, rdflib_graph, staged_store
 
-    with tempfile.TemporaryDirectory(prefix=".kg-build.", suffix=".part", dir=out) as tmp:
-        runs = Path(tmp)
+    # The runs go in a work folder named with this process (a killed build's is removed by the next).
+    remove_dead_work_folders(out, RUNS_PREFIX)
+    with _work_folder(out) as runs:
         start = time.perf_counter()
         built, findings = check_parts(monographs, runs, run_shacl=run_shacl)
         built.seconds["parts"], start = time.perf_counter() - start, time.perf_counter()

@@ -11,7 +11,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from ..build import KIND_CLASS
-from ..errors import UsageError, ValidationFailed
+from ..errors import ValidationFailed
 from ..fileio import local_path
 from ..records import ENTITY_TYPES
 from ..stream import Built
@@ -65,46 +65,47 @@ def register(sub) -> None:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    """Build into a work folder beside ``--out`` and swap it in whole (:func:`kg.fileio.replaced_folder`):
+    a build that fails, is refused or is killed leaves the folder as the last build left it, one
+    that completes leaves only what it wrote (and the files the user keeps there)."""
     from ..build import build_graph, load_all
     from ..export import dumps
-    from ..fileio import write_text
+    from ..fileio import replaced_folder, write_text
     from ..oxstore import STORE_DIR
     from ..stream import build_files
 
     monographs = load_all(monograph_paths(args))
     out = local_path(args.out, what="output folder")
-    created = not out.exists()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create output folder {out}: {exc.strerror}") from None
     store = args.store == "oxigraph"
-    try:
-        built, report = build_files(monographs, out, run_shacl=not args.no_validate, store=store)
-    except BaseException:
-        _remove_if_empty(out, created)
-        raise
-    if not report.conforms:
-        _remove_if_empty(out, created)
-        print(report.text(), file=sys.stderr)
-        raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
-    written = [out / "graph.nt"] + ([out / STORE_DIR] if store else [])
-    write_text(out / "metadata.ttl", dumps(built.metadata, "turtle"))
-    written.append(out / "metadata.ttl")
-    not_drawn: list[str] = []
-    if args.outputs == "all":
-        files, not_drawn = write_outputs(build_graph(monographs), out)
-        written += files
-    print(summary(built, written, not_drawn=not_drawn, removed=remove_stale(out, written)))
+    with replaced_folder(out, owned=owned_by_build) as folder:
+        work = folder.work
+        built, report = build_files(monographs, work, run_shacl=not args.no_validate, store=store)
+        if not report.conforms:
+            print(report.text(), file=sys.stderr)
+            raise ValidationFailed(f"graph does not validate ({len(report.findings)} problem(s)); nothing written")
+        names = ["graph.nt"] + ([STORE_DIR] if store else [])
+        write_text(work / "metadata.ttl", dumps(built.metadata, "turtle"))
+        names.append("metadata.ttl")
+        not_drawn: list[str] = []
+        if args.outputs == "all":
+            files, not_drawn = write_outputs(build_graph(monographs), work)
+            names += [p.name for p in files]
+        removed = [n for n in build_output_names() if n not in names and folder.old is not None
+                   and (folder.old / n).is_file()]
+    written = [out / n for n in names]
+    print(summary(built, written, not_drawn=not_drawn, removed=[out / n for n in removed]))
     return 0
 
 
-def _remove_if_empty(folder: Path, created: bool) -> None:
-    if created:
-        try:
-            folder.rmdir()
-        except OSError:
-            pass
+def owned_by_build(name: str) -> bool:
+    """Does the entry ``name`` of an output folder belong to the build (what it writes, and the
+    hidden ``.part`` leftovers of earlier builds), rather than to the user? What the build owns is
+    not carried into the new folder: a file of an earlier build that this one does not write
+    would describe another graph."""
+    from ..oxstore import STORE_DIR
+
+    return (name in build_output_names() or name == STORE_DIR or name == f".{STORE_DIR}.old"
+            or (name.startswith(".") and name.endswith(".part")))
 
 
 def write_outputs(graph: Graph, out: Path) -> tuple[list[Path], list[str]]:
@@ -160,16 +161,6 @@ def build_output_names() -> list[str]:
     for name, fmt in BUILD_OUTPUTS.items():
         names += [name + suffix for suffix in PART_SUFFIXES[fmt].values()] if fmt in PART_SUFFIXES else [name]
     return names + list(BUILD_PICTURES)
-
-
-def remove_stale(out: Path, written: list[Path]) -> list[Path]:
-    """Remove the files an earlier build wrote into ``out`` that this one did not write (they
-    describe another graph). Returns them."""
-    kept = {p.name for p in written}
-    stale = [out / n for n in build_output_names() if n not in kept and (out / n).is_file()]
-    for path in stale:
-        path.unlink()
-    return stale
 
 
 def summary(built: Built, written: list[Path], *, not_drawn: Sequence[str] = (), removed: Sequence[Path] = ()) -> str:
