@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import KGError
+from .errors import KGError, UsageError
 
 #: Command modules, in the order ``kg --help`` lists them.
 COMMAND_MODULES = [
@@ -85,14 +85,52 @@ def make_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 
+def _argument_names(parser: argparse.ArgumentParser, command: str | None) -> dict[str, str]:
+    """``dest -> how the user wrote it`` (``--param``, or the positional's name) for the options
+    of ``parser`` and of the subcommand ``command``."""
+    names: dict[str, str] = {}
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                if command in action.choices:
+                    stack.append(action.choices[command])
+                continue
+            longest = max(action.option_strings, key=len, default=None)
+            names.setdefault(action.dest, longest or action.metavar or action.dest)
+    return names
+
+
+def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse an argument that is not text: bytes that are not UTF-8 (Python keeps them as lone
+    surrogates), which would fail later, far from here, with a traceback.
+
+    :raises UsageError: naming the argument.
+    """
+    from .text import text_problem
+
+    names = None
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            problem = text_problem(item) if isinstance(item, str) else None
+            if problem is not None:
+                names = names or _argument_names(parser, getattr(args, "command", None))
+                raise UsageError(f"argument {names.get(dest, dest)} {problem}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser(argv)
     args = parser.parse_args(argv)
     try:
+        _check_arguments(parser, args)
         code = args.func(args)
     except KGError as exc:
-        print(f"kg {args.command}: error: {exc}", file=sys.stderr)
+        from .text import one_line
+
+        print(f"kg {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"kg {args.command}: interrupted", file=sys.stderr)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import KGError, NotFound, QueryError, UsageError
 from .query import DEFAULT_TIMEOUT, Engine, open_engine, run_query
 from .resolve import Lookup, NameIndex, fold, full_index, lookup
+from .text import checked_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from rdflib import Graph
@@ -106,7 +107,7 @@ def _load_scales(engine: Engine, timeout: float) -> dict[str, list[dict]]:
 
 def _code(kind: str, value: str, engine: Engine, timeout: float) -> dict:
     """The concept of scale ``kind`` that ``value`` names (its code or label, any case)."""
-    wanted = fold(str(value)).replace("_", "-")
+    wanted = fold(checked_text(value, f"the {kind} code")).replace("_", "-")
     for concept in scale(kind, engine=engine, timeout=timeout):
         if wanted in (fold(concept["code"]), fold(concept["label"]), fold(concept["label"]).replace(" ", "-")):
             return concept
@@ -122,8 +123,7 @@ def _supplement(name: str | None, engine: Engine, timeout: float) -> str:
     """
     if name is None:
         return ""
-    if not isinstance(name, str):
-        raise UsageError("a supplement name must be text")
+    checked_text(name, "a supplement name")
     found = _lookup(engine, name, ["Substance"], timeout)
     if not found.matches:
         hint = f"; did you mean: {', '.join(found.suggestions)}?" if found.suggestions else ""
@@ -200,8 +200,7 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
     if not names:
         raise UsageError("give at least one drug or drug class name")
     for n in names:
-        if not isinstance(n, str):
-            raise UsageError(f"drug names must be text, not {type(n).__name__}")
+        checked_text(n, "a drug name")
     supplement_name = _supplement(supplement, engine, timeout)
     results, unknown = [], []
     for raw in names:
@@ -406,8 +405,7 @@ def dose(supplement: str, route: str, age: float | int | str | Decimal, weight_k
     weight = None if weight_kg is None else _checked_number(weight_kg, "weight in kg", 0, MAX_WEIGHT_KG,
                                                             low_inclusive=False)
     route_concept = _code("route", route, engine, timeout)
-    if not isinstance(supplement, str):
-        raise UsageError("a supplement name must be text")
+    checked_text(supplement, "a supplement name")
     name = _supplement(supplement, engine, timeout)
     params = {"supplement": name, "route_code": route_concept["code"], "population_name": "", "age_years": age_years}
     limits = _limits(_rows(engine, "safety-limits", params, timeout))

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import NotFound, UsageError
+from .text import checked_text
 from .vocab import SKG
 
 if TYPE_CHECKING:  # heavy imports stay lazy: ``kg --help`` must not pay for networkx
@@ -418,7 +419,8 @@ class _Walker:
 
 
 def _check_ends(G, source: str, target: str) -> None:
-    for n in (source, target):
+    for what, n in (("the source", source), ("the target", target)):
+        checked_text(n, what)
         if n not in G:
             raise NotFound(f"not in the projected graph: {n}")
     if source == target:
@@ -661,6 +663,7 @@ class Neighbour:
 
 def neighbours(G: nx.MultiDiGraph, node: str, depth: int = 1) -> list[Neighbour]:
     """Entities within ``depth`` steps of ``node`` (either direction), nearest first."""
+    checked_text(node, "the node")
     if node not in G:
         raise NotFound(f"not in the projected graph: {node}")
     if depth < 1:

@@ -262,9 +262,10 @@ def check_text(query: str, *, max_bytes: int = MAX_QUERY_BYTES, max_depth: int =
 
     :raises QueryRefused: with the limit that was exceeded.
     """
-    if not isinstance(query, str):
-        raise UsageError(f"a query must be text, not {type(query).__name__}")
-    size = len(query.encode("utf-8", "surrogatepass"))
+    from .text import checked_text
+
+    checked_text(query, "query text")
+    size = len(query.encode("utf-8"))
     if size > max_bytes:
         raise QueryRefused(f"query text is {size:,} bytes; the limit is {max_bytes:,} bytes")
     expanded = expand_escapes(query)
@@ -458,10 +459,23 @@ def check_bindings(bindings: Mapping[str, Node] | None) -> dict[Variable, Node]:
             raise UsageError(f"parameter {name!r} must be an IRI or a literal, not {type(value).__name__}")
         if len(value) > MAX_VALUE_CHARS:
             raise UsageError(f"parameter {name!r} is {len(value):,} characters; the limit is {MAX_VALUE_CHARS:,}")
+        _checked_term_text(name, value)
         if isinstance(value, URIRef) and not _IRI_OK.match(str(value)):
             raise UsageError(f"parameter {name!r} is not a valid absolute IRI")
         out[Variable(name)] = value
     return out
+
+
+def _checked_term_text(name: str, value: Node) -> None:
+    """Refuse a bound term whose text (IRI, lexical form, language, datatype) cannot be written
+    as UTF-8: every engine would fail on it later, far from the caller."""
+    from .text import checked_text
+
+    checked_text(str(value), f"parameter {name!r}")
+    for part in ("language", "datatype"):
+        extra = getattr(value, part, None)
+        if extra is not None:
+            checked_text(str(extra), f"parameter {name!r} ({part})")
 
 
 def _escape_lexical(text: str) -> str:
@@ -853,6 +867,7 @@ class Parameter:
         from rdflib import Literal, URIRef
 
         if _is_rdflib_term(value):
+            _checked_term_text(self.name, value)
             if (self.type == "iri") != isinstance(value, URIRef):
                 raise UsageError(f"parameter {self.name!r} takes {'an IRI' if self.type == 'iri' else 'a literal'}")
             if self.type == "name":
@@ -883,6 +898,10 @@ class Parameter:
 
     def _plain(self, value: Any) -> tuple[str, str | None]:
         """``(lexical form or IRI, datatype IRI or None)`` of a plain Python ``value``."""
+        if isinstance(value, str):
+            from .text import checked_text
+
+            checked_text(value, f"parameter {self.name!r}")
         if self.type in ("string", "code", "name"):
             if not isinstance(value, str):
                 raise UsageError(f"parameter {self.name!r} takes text, not {type(value).__name__}")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from .errors import NotFound
+from .text import checked_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from .query import Engine
@@ -98,9 +99,12 @@ class NameIndex:
         return len(self._by_name)
 
     def lookup(self, name: str, *, types: Iterable[str] | None = None) -> Lookup:
-        """Every entity ``name`` denotes (optionally only of ``types``), or suggestions."""
+        """Every entity ``name`` denotes (optionally only of ``types``), or suggestions.
+
+        :raises UsageError: for a name that is not text (or holds a lone surrogate).
+        """
         wanted = set(types) if types else None
-        key = fold(name)
+        key = fold(checked_text(name, "a name"))
         found = [m for m in self._by_name.get(key, {}).values() if wanted is None or m.type in wanted]
         found.sort(key=lambda m: (_KIND_ORDER.get(m.kind, 9), m.label, m.iri))
         if found:
@@ -136,7 +140,8 @@ def lookup(engine: Engine, name: str, *, types: Iterable[str] | None = None, tim
     from .query import DEFAULT_TIMEOUT, run_query
 
     timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-    if isinstance(name, str) and fold(name):
+    checked_text(name, "a name")
+    if fold(name):
         rows = run_query(engine, "name-lookup", {"lookup": name}, timeout=timeout, limit=100_000).rows
         found = NameIndex(rows).lookup(name, types=types)
         if found.matches:
