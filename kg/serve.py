@@ -15,6 +15,10 @@ Three parts, each with one job:
   text too large, nesting too deep are refused with HTTP 400 before Oxigraph sees them). Answers
   are spooled (to disk past a few MB), so a result cut off by Oxigraph's timeout ("The SPARQL
   operation has been cancelled") becomes HTTP 504 instead of a 200 with a broken body.
+  Requests are read under limits, each refusal one line of plain text: a request line of at
+  most :data:`MAX_LINE_BYTES` (414), :data:`MAX_HEADERS` header lines (431), one numeric
+  Content-Length within the query-size bound (413, 400, 411), the whole request within
+  :data:`REQUEST_SECONDS` (408) and at most :data:`MAX_CONNECTIONS` connections (503).
 
 Oxigraph 0.5.13 lets some queries outgrow its timeout (an ``ORDER BY`` over a cross product grew
 to 13 GB; a ``FILTER`` over a cross product that yields no row never stops). The memory limit
@@ -60,6 +64,14 @@ GRACE = 2.0
 MAX_RESPONSE_BYTES = 512 * 2**20
 #: Queries forwarded at the same time; more wait (up to the timeout) for a slot.
 MAX_CONCURRENT = 4
+#: Connections open at the same time; one more is answered 503 and closed.
+MAX_CONNECTIONS = 64
+#: Seconds a client has to send a whole request (line, headers and body) once it starts one,
+#: and to start the next one on a kept-alive connection; past it the request gets 408.
+REQUEST_SECONDS = 20.0
+#: The request-line and header limits of :mod:`http.server` (bytes per line, header lines).
+MAX_LINE_BYTES = 65536
+MAX_HEADERS = 100
 #: Seconds the child may take to start listening.
 START_TIMEOUT = 20.0
 #: The text Oxigraph appends to an answer it stops streaming at its timeout.
@@ -326,7 +338,7 @@ class Supervisor:
                    "--timeout-s", str(self.timeout)]
             with open(log_path, "wb") as log_file:
                 proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+                                        start_new_session=True, env=_child_environment())
             end = time.monotonic() + START_TIMEOUT
             while time.monotonic() < end and not self._stop.is_set():
                 text = log_path.read_bytes()
@@ -348,6 +360,17 @@ class Supervisor:
                 last = f"did not start listening within {START_TIMEOUT:g} s"
             break
         raise ServeError(f"the Oxigraph server could not start: {last}")
+
+
+def _child_environment() -> dict[str, str]:
+    """The child's environment: glibc's malloc held to two arenas.
+
+    The server answers each connection on a thread it keeps; by default glibc gives each thread
+    its own 64 MiB malloc arena, so the address space grows by 64 MiB per thread until
+    ``RLIMIT_AS`` is reached and every further query fails with "Resource temporarily
+    unavailable (os error 11)": under a 1 GiB limit after 17 queries.
+    """
+    return {**os.environ, "MALLOC_ARENA_MAX": "2"}
 
 
 def _connects(port: int) -> bool:
@@ -382,17 +405,96 @@ class GuardServer(ThreadingHTTPServer):
         super().__init__(address, GuardHandler)
         self.supervisor = supervisor
         self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.log = log or (lambda message: None)
+
+    def process_request(self, request, client_address) -> None:
+        if not self.connections.acquire(blocking=False):
+            self.log(f"{client_address[0]}: 503 more than {MAX_CONNECTIONS} connections open")
+            _turn_away(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.connections.release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release()
+
+
+def _turn_away(request: socket.socket) -> None:
+    body = f"more than {MAX_CONNECTIONS} connections are open; try again shortly\n".encode("ascii")
+    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nRetry-After: 5\r\nConnection: close\r\n\r\n").encode("ascii")
+    with contextlib.suppress(OSError):
+        request.settimeout(1.0)
+        request.sendall(head + body)
+
+
+#: What the one-line answer says when :mod:`http.server` itself refuses a request.
+_STDLIB_REFUSALS = {
+    414: f"request line longer than {MAX_LINE_BYTES:,} bytes; send a long query by POST",
+    431: f"request headers too large (at most {MAX_HEADERS} lines of {MAX_LINE_BYTES:,} bytes each)",
+    400: "malformed HTTP request",
+    501: "method not supported: only GET and POST queries are answered",
+    505: "HTTP version not supported",
+}
 
 
 class GuardHandler(BaseHTTPRequestHandler):
     server: GuardServer
     server_version = "kg-serve"
     protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds a client may take to send a request
+    timeout = 60  # seconds one read or write on the socket may wait
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
         pass  # successful requests are not logged; refusals and failures are, in _send_error
+
+    # -- reading a request within REQUEST_SECONDS --------------------------------------------------
+
+    def handle_one_request(self) -> None:
+        self._late = False
+        self._clock = threading.Timer(REQUEST_SECONDS, self._cut_off)
+        self._clock.daemon = True
+        self._clock.start()
+        try:
+            super().handle_one_request()
+        finally:
+            self._clock.cancel()
+
+    def _cut_off(self) -> None:
+        """The request took too long to arrive: end the reading side, so that a blocked read returns."""
+        self._late = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RD)
+
+    def _read_in_time(self) -> None:
+        """The whole request is read: stop the clock, or answer 408 if it ran out first."""
+        self._clock.cancel()
+        if self._late:
+            self.close_connection = True
+            raise _Refusal(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
+
+    def parse_request(self) -> bool:
+        if self._late:  # the request line was cut off: answer in HTTP/1.1, not as a 0.9 request
+            self.command, self.path, self.request_version, self.requestline = None, "", "HTTP/1.1", ""
+        elif not super().parse_request():
+            return False
+        if self._late:
+            self.close_connection = True
+            self._send_error(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (request line too long, too many headers, ...) in one line."""
+        self.close_connection = True
+        self._send_error(int(code), _STDLIB_REFUSALS.get(int(code)) or message or "bad request")
 
     # -- methods -------------------------------------------------------------------------------------
 
@@ -403,6 +505,7 @@ class GuardHandler(BaseHTTPRequestHandler):
         self._handle("POST")
 
     def _not_allowed(self) -> None:
+        self._clock.cancel()
         self.close_connection = True
         self._send_error(405, "read-only SPARQL endpoint: only GET and POST queries are answered")
 
@@ -410,7 +513,9 @@ class GuardHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         try:
-            parts = urlsplit(self.path)
+            body = self._body() if method == "POST" else None
+            self._read_in_time()
+            parts = _split(self.path)
             if method == "GET" and parts.path in STATIC_PATHS:
                 self._relay(self._forward("GET", parts.path, None, {}, static=True))
                 return
@@ -418,8 +523,8 @@ class GuardHandler(BaseHTTPRequestHandler):
                 self.close_connection = method == "POST"
                 raise _Refusal(404, f"not found: {parts.path[:100]}; queries go to /query, the query page is /")
             params = _pairs(parts.query)
-            if method == "POST":
-                params += self._body_params()
+            if body is not None:
+                params += self._body_params(body)
             query = self._checked_query(params)
             form = [("query", query)] + [(k, v) for k, v in params if k in DATASET_PARAMETERS]
             headers = {"Content-Type": "application/x-www-form-urlencoded",
@@ -430,18 +535,34 @@ class GuardHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
-    def _body_params(self) -> list[tuple[str, str]]:
+    def _body(self) -> bytes:
+        """The body of a POST, read whole, or a refusal: one Content-Length, not too large, all sent."""
         from .query import MAX_QUERY_BYTES
 
-        length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.strip().isdigit():
+        if self.headers.get("Transfer-Encoding") is not None:
+            self.close_connection = True
+            raise _Refusal(411, "send the body with a Content-Length; Transfer-Encoding is not accepted")
+        lengths = {text.strip() for text in self.headers.get_all("Content-Length", [])}
+        if not lengths:
             self.close_connection = True
             raise _Refusal(411, "a POST needs a Content-Length")
-        length = int(length_text)
+        if len(lengths) > 1 or not next(iter(lengths)).isdigit() or not next(iter(lengths)).isascii():
+            self.close_connection = True
+            raise _Refusal(400, f"bad Content-Length: {', '.join(sorted(lengths))[:60]!r}")
+        length = int(next(iter(lengths)))
         if length > 3 * MAX_QUERY_BYTES + 4096:  # form encoding may triple the size
             self.close_connection = True
-            raise _Refusal(413, f"request body of {length:,} bytes is too large")
+            raise _Refusal(413, f"request body of {length:,} bytes is too large "
+                                f"(at most {3 * MAX_QUERY_BYTES + 4096:,})")
         body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            if self._late:
+                raise _Refusal(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
+            raise _Refusal(400, f"the body ended after {len(body):,} of {length:,} bytes")
+        return body
+
+    def _body_params(self, body: bytes) -> list[tuple[str, str]]:
         ctype = self.headers.get_content_type()
         if ctype == "application/x-www-form-urlencoded":
             return _pairs(body)
@@ -545,8 +666,11 @@ class GuardHandler(BaseHTTPRequestHandler):
             shutil.copyfileobj(spool, self.wfile, 65536)
 
     def _send_error(self, status: int, message: str) -> None:
-        self.server.log(f"{self.client_address[0]} {self.command} {urlsplit(self.path).path[:60]}: "
-                        f"{status} {message}")
+        try:
+            path = _split(getattr(self, "path", "") or "").path[:60]
+        except _Refusal:
+            path = "?"
+        self.server.log(f"{self.client_address[0]} {self.command or '-'} {path}: {status} {message}")
         body = (message + "\n").encode("utf-8")
         with contextlib.suppress(OSError):
             self.send_response(status)
@@ -556,6 +680,13 @@ class GuardHandler(BaseHTTPRequestHandler):
                 self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
+
+
+def _split(target: str):
+    try:
+        return urlsplit(target)
+    except ValueError:
+        raise _Refusal(400, "malformed request target") from None
 
 
 def _utf8(data: bytes) -> str:
