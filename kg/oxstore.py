@@ -442,24 +442,29 @@ class OxigraphEngine:
         self.store = store
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float | None = None,
-               limit: int | None = None, allow_remote: bool = False) -> Rows:
+               limit: int | None = None, allow_remote: bool = False, contain: bool = True,
+               memory_mb: int | None = None) -> Rows:
         from .query import check_bindings, term_text
 
         texts = {str(v): term_text(t) for v, t in check_bindings(bindings).items()}
-        return self.select_values(query, texts, timeout=timeout, limit=limit, allow_remote=allow_remote)
+        return self.select_values(query, texts, timeout=timeout, limit=limit, allow_remote=allow_remote,
+                                  contain=contain, memory_mb=memory_mb)
 
     def select_values(self, query: str, texts: Mapping[str, str], *, timeout: float | None = None,
-                      limit: int | None = None, allow_remote: bool = False) -> Rows:
+                      limit: int | None = None, allow_remote: bool = False, contain: bool = True,
+                      memory_mb: int | None = None) -> Rows:
         """:meth:`select` with the bound terms already written as SPARQL text, as
         :meth:`kg.query.CannedQuery.value_texts` writes them (:func:`kg.query.run_query` uses it:
         a canned query then runs without rdflib terms, or rdflib, in the process)."""
-        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, run_with_timeout
+        from .query import DEFAULT_LIMIT, DEFAULT_TIMEOUT, _check_limits, checked_memory, run_with_timeout
 
         timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         limit = DEFAULT_LIMIT if limit is None else limit
         _check_limits(timeout, limit)
+        memory_mb = checked_memory(memory_mb)
         text = _bound(query, texts, allow_remote)
-        return run_with_timeout(lambda deadline: self._run(text, limit, deadline), timeout)
+        return run_with_timeout(lambda deadline: self._run(text, limit, deadline), timeout, contain=contain,
+                                memory_mb=memory_mb)
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None, *,
                   timeout: float | None = None, into: Graph | None = None) -> Graph:

@@ -117,13 +117,17 @@ class Engine(Protocol):
     RDF terms, never pasted into the text. Implementations must call :func:`check_text` and
     :func:`check_query` (or equivalent) so that every engine refuses the same queries, stop after
     ``timeout`` seconds with :class:`QueryTimeout`, and return at most ``limit`` rows, setting
-    :attr:`Rows.truncated` when more matched.
+    :attr:`Rows.truncated` when more matched. An embedded engine runs the query ``contain``-ed
+    (:mod:`kg.sandbox`: a child process killed at the deadline, ``memory_mb`` MiB more than the
+    caller holds); :func:`run_query` turns that off for the shipped queries only. A remote
+    engine takes both and leaves the bounds to the endpoint's own limits and to its timeout.
     """
 
     name: str
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-               limit: int = DEFAULT_LIMIT, allow_remote: bool = False) -> Rows: ...
+               limit: int = DEFAULT_LIMIT, allow_remote: bool = False, contain: bool = True,
+               memory_mb: int | None = None) -> Rows: ...
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,21 +652,29 @@ class Deadline:
             raise _Cancelled()
 
 
-def run_with_timeout(work: Callable[[Deadline], Any], timeout: float, *, what: str = "query") -> Any:
-    """Run ``work(deadline)`` in a worker thread and wait at most ``timeout`` seconds.
+def run_with_timeout(work: Callable[[Deadline], Any], timeout: float, *, what: str = "query",
+                     contain: bool = False, memory_mb: int | None = None) -> Any:
+    """Run ``work(deadline)`` and wait at most ``timeout`` seconds for it.
 
-    The worker is a daemon thread: when the time is up the caller gets :class:`QueryTimeout` at
-    once, and ``work`` stops at its next :meth:`Deadline.check`.
+    By default ``work`` runs in a daemon thread: when the time is up the caller gets
+    :class:`QueryTimeout` at once, and ``work`` stops at its next :meth:`Deadline.check` (a query
+    that never comes back to Python runs on in the background). With ``contain`` (and
+    :func:`kg.sandbox.available`), it runs in a forked child under a memory bound of
+    ``memory_mb`` MiB more than the process holds, killed at the deadline (:mod:`kg.sandbox`).
     """
+    message = f"{what} timed out after {timeout:g} s; narrow it, or allow more time with --timeout"
+    from . import sandbox
+
+    if contain and sandbox.available():
+        return sandbox.run_in_child(lambda: _outcome(work, Deadline(timeout), what, message), timeout=timeout,
+                                    memory_mb=memory_mb, what=what, timed_out=lambda: QueryTimeout(message))
     deadline = Deadline(timeout)
     outcome: dict[str, Any] = {}
     done = threading.Event()
 
     def target() -> None:
         try:
-            outcome["value"] = work(deadline)
-        except RecursionError:
-            outcome["error"] = QueryRefused(f"{what} nested too deeply or too complex for the engine; simplify it")
+            outcome["value"] = _outcome(work, deadline, what, message)
         except BaseException as exc:  # handed to the caller's thread below
             outcome["error"] = exc
         finally:
@@ -670,16 +682,36 @@ def run_with_timeout(work: Callable[[Deadline], Any], timeout: float, *, what: s
 
     worker = threading.Thread(target=target, name="kg-query", daemon=True)
     worker.start()
-    message = f"{what} timed out after {timeout:g} s; narrow it, or allow more time with --timeout"
     if not done.wait(timeout):
         deadline.cancel()
         raise QueryTimeout(message)
     error = outcome.get("error")
-    if isinstance(error, _Cancelled):
-        raise QueryTimeout(message)
     if error is not None:
         raise error
     return outcome["value"]
+
+
+def _outcome(work: Callable[[Deadline], Any], deadline: Deadline, what: str, message: str) -> Any:
+    try:
+        return work(deadline)
+    except RecursionError:
+        raise QueryRefused(f"{what} nested too deeply or too complex for the engine; simplify it") from None
+    except _Cancelled:
+        raise QueryTimeout(message) from None
+
+
+def checked_memory(memory_mb: int | None) -> int:
+    """``memory_mb`` (MiB an ad hoc query may add), or the default for ``None``.
+
+    :raises UsageError: for anything but a positive whole number.
+    """
+    from .sandbox import DEFAULT_MEMORY_MB
+
+    if memory_mb is None:
+        return DEFAULT_MEMORY_MB
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or not 16 <= memory_mb <= 2**30:
+        raise UsageError(f"memory bound must be a whole number of MiB from 16, not {memory_mb!r}")
+    return memory_mb
 
 
 def _check_limits(timeout: float, limit: int) -> None:
@@ -749,8 +781,10 @@ class RdflibEngine:
         self.graph = graph
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-               limit: int = DEFAULT_LIMIT, allow_remote: bool = False) -> Rows:
+               limit: int = DEFAULT_LIMIT, allow_remote: bool = False, contain: bool = True,
+               memory_mb: int | None = None) -> Rows:
         _check_limits(timeout, limit)
+        memory_mb = checked_memory(memory_mb)
         terms = check_bindings(bindings)
         check_text(query)
 
@@ -763,12 +797,12 @@ class RdflibEngine:
             graph = _WatchedGraph(self.graph, deadline)
             try:
                 return _collect(evalQuery(graph, checked.prepared, terms), limit, deadline)
-            except (KGError, _Cancelled, RecursionError):
+            except (KGError, _Cancelled, RecursionError, MemoryError):
                 raise
             except Exception as exc:  # rdflib raises many unrelated types while evaluating
                 raise QueryError(f"query failed: {type(exc).__name__}: {_first_line(exc)}") from exc
 
-        return run_with_timeout(work, timeout)
+        return run_with_timeout(work, timeout, contain=contain, memory_mb=memory_mb)
 
 
 _EVALUATION = threading.local()  # .allow_remote: what the query running on this thread may do
@@ -972,6 +1006,9 @@ class CannedQuery:
     parameters: tuple[Parameter, ...]
     example: str
     text: str
+    #: One of the project's own queries (``queries/``), run in the caller's process; a query
+    #: from anywhere else is ad hoc and runs contained (:func:`run_query`).
+    shipped: bool = False
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -1074,10 +1111,10 @@ def parse_header(text: str, name: str) -> dict[str, Any]:
     }
 
 
-def _from_text(text: str, name: str, path: Path | None) -> CannedQuery:
+def _from_text(text: str, name: str, path: Path | None, *, shipped: bool = False) -> CannedQuery:
     header = parse_header(text, name)
     return CannedQuery(name=name, path=path, title=header["title"] or name, description=header["description"],
-                       parameters=header["parameters"], example=header["example"], text=text)
+                       parameters=header["parameters"], example=header["example"], text=text, shipped=shipped)
 
 
 def query_names() -> list[str]:
@@ -1112,7 +1149,7 @@ def load_query(name: str) -> CannedQuery:
 def _load_shipped(path: Path, stamp: int) -> CannedQuery:
     """A shipped query, read and its header parsed once per process (and again if the file
     changes: ``stamp`` is its modification time). CannedQuery is immutable, so it is shared."""
-    return _from_text(path.read_text(encoding="utf-8"), path.stem, path)
+    return _from_text(path.read_text(encoding="utf-8"), path.stem, path, shipped=True)
 
 
 def load_query_file(path: str | Path) -> CannedQuery:
@@ -1141,20 +1178,24 @@ def list_queries() -> list[CannedQuery]:
 
 
 def run_query(engine: Engine, query: str | CannedQuery, params: Mapping[str, Any] | None = None, *,
-              timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT, allow_remote: bool = False) -> Rows:
+              timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT, allow_remote: bool = False,
+              memory_mb: int | None = None) -> Rows:
     """Run a canned query (by name, or loaded) with ``params`` bound as RDF terms.
+
+    A shipped query runs in this process; a query loaded from a file of the user's runs
+    contained, as ad hoc text does (:meth:`Engine.select`).
 
     >>> rows = run_query(open_engine(), "scale-concepts", {"scheme": "severity"})
     >>> [r["code"] for r in rows]
     ['major', 'moderate', 'minor']
     """
     canned = load_query(query) if isinstance(query, str) else query
+    bounds = {"timeout": timeout, "limit": limit, "allow_remote": allow_remote,
+              "contain": not canned.shipped, "memory_mb": memory_mb}
     select_values = getattr(engine, "select_values", None)
     if select_values is not None:  # an engine that takes the terms as text (no rdflib terms made)
-        return select_values(canned.text, canned.value_texts(params), timeout=timeout, limit=limit,
-                             allow_remote=allow_remote)
-    return engine.select(canned.text, canned.bindings(params), timeout=timeout, limit=limit,
-                         allow_remote=allow_remote)
+        return select_values(canned.text, canned.value_texts(params), **bounds)
+    return engine.select(canned.text, canned.bindings(params), **bounds)
 
 
 def describe(queries: Iterable[CannedQuery]) -> list[dict[str, Any]]:

@@ -347,7 +347,10 @@ class EndpointEngine:
         return f"EndpointEngine({self.url!r})"
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-               limit: int = DEFAULT_LIMIT, allow_remote: bool = False) -> Rows:
+               limit: int = DEFAULT_LIMIT, allow_remote: bool = False, contain: bool = True,
+               memory_mb: int | None = None) -> Rows:
+        """``contain`` and ``memory_mb`` are the embedded engines' bounds: here the store evaluates,
+        under its own limits, and this process only waits for it, at most ``timeout`` seconds."""
         _check_limits(timeout, limit)
         checked, text = self._prepare(query, bindings, allow_remote)
         if checked.form in ("CONSTRUCT", "DESCRIBE"):
@@ -548,7 +551,7 @@ class Neighbourhood:
         self._statements: set[str] = set()
 
     def _select(self, query: str) -> list[dict]:
-        rows = self.engine.select(query, timeout=self.timeout, limit=_MAX_ROWS)
+        rows = self.engine.select(query, timeout=self.timeout, limit=_MAX_ROWS, contain=False)  # the project's text
         if rows.truncated:
             raise IncompleteAnswer(f"a neighbourhood query returned more than {_MAX_ROWS:,} rows")
         return rows.rows

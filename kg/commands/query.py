@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
-from .common import add_backend_option, add_endpoint_option, endpoint_from_args
+from .common import add_backend_option, add_endpoint_option, bounded_int, endpoint_from_args
 
 FORMATS = ["table", "json", "csv", "tsv"]
 
@@ -31,6 +31,12 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
         parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="ROWS",
                             help=f"print at most this many rows, and say so when more matched (default: {DEFAULT_LIMIT:,})")
     if remote:
+        from ..sandbox import DEFAULT_MEMORY_MB
+
+        parser.add_argument("--memory-mb", type=bounded_int("--memory-mb", 16, 2**30), default=DEFAULT_MEMORY_MB,
+                            metavar="MIB",
+                            help="memory a query on the embedded engine may use beyond what the command holds; "
+                                 f"a query that needs more is stopped (default: {DEFAULT_MEMORY_MB:,} MiB)")
         parser.add_argument("--allow-remote", action="store_true",
                             help="allow SERVICE and FROM / FROM NAMED, which fetch data from the web or local files "
                                  "(refused by default)")
@@ -121,7 +127,7 @@ def run_query_command(args: argparse.Namespace) -> int:
         canned = load_query(args.query)
     params = parse_params(args.param)
     rows = run_query(engine_from_args(args), canned, params, timeout=args.timeout, limit=args.limit,
-                     allow_remote=args.allow_remote)
+                     allow_remote=args.allow_remote, memory_mb=args.memory_mb)
     print_rows(rows, args.format, "query")
     return 0
 
@@ -139,6 +145,6 @@ def run_sparql_command(args: argparse.Namespace) -> int:
         except UnicodeDecodeError:
             raise UsageError("the query on standard input is not UTF-8 text") from None
     rows = engine_from_args(args).select(text, {}, timeout=args.timeout, limit=args.limit,
-                                         allow_remote=args.allow_remote)
+                                         allow_remote=args.allow_remote, memory_mb=args.memory_mb)
     print_rows(rows, args.format, "sparql")
     return 0
