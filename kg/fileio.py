@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .errors import DataError, UsageError
+from kg.errors import DataError, UsageError
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
@@ -203,7 +203,8 @@ def _work_name(prefix: str) -> str:
     return f"{prefix}{os.getpid()}.{_host_tag()}.{secrets.token_hex(4)}.part"
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -221,7 +222,7 @@ def _dead_owner(name: str, prefix: str) -> bool:
     if len(parts) != 3 or not parts[0].isdigit() or parts[1] != _host_tag():
         return False  # not made by make_work_folder, or by another host: not ours to judge
     pid = int(parts[0])
-    return pid > 0 and pid != os.getpid() and not _running(pid)
+    return pid > 0 and pid != os.getpid() and not process_running(pid)
 
 
 def remove_dead_work_folders(parent: str | os.PathLike, prefix: str) -> list[Path]:

@@ -43,6 +43,11 @@ def monographs_dir() -> Path:
     return Path(__file__).resolve().parent / "monographs"
 
 
+def data_dir() -> Path:
+    """The folder of the package's own data files (``kg/data``: prefixes, the HTML view's page)."""
+    return Path(__file__).resolve().parent / "data"
+
+
 def ontology_file() -> Path:
     return ontology_dir() / "skg.ttl"
 

@@ -12,8 +12,8 @@ from functools import cache
 
 from rdflib import RDFS, SKOS, BNode, Graph, Literal, URIRef
 
-from . import resources
-from .vocab import SKG
+from kg import resources
+from kg.vocab import SKG
 
 
 @dataclass(frozen=True)

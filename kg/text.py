@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .errors import UsageError
+from kg.errors import UsageError
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

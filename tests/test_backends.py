@@ -16,13 +16,17 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
-from kg import clinical
-from kg.cli import main
+from kg.answers import clinical
+from kg.cli.main import main
 from kg.errors import NotFound, QueryError, UsageError
-from kg.oxstore import (STORE_DIR, OxigraphEngine, check_keywords, open_store, rdflib_graph, resolve_backend,
-                        store_dir, write_store)
-from kg.query import QueryRefused, QueryTimeout, RdflibEngine, list_queries, open_engine, run_query
-from kg.store import load_graph, open_graph
+from kg.graph.storage import STORE_DIR, open_store, rdflib_graph, store_dir, write_store
+from kg.sparql.oxstore import OxigraphEngine, check_keywords
+from kg.sparql.store import resolve_backend
+from kg.sparql.canned import list_queries, run_query
+from kg.sparql.engine import RdflibEngine
+from kg.sparql.guards import QueryRefused, QueryTimeout
+from kg.sparql.query import open_engine
+from kg.sparql.store import load_graph, open_graph
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +73,9 @@ def test_the_store_reads_back_as_the_same_graph(out):
 def test_the_store_is_loaded_in_pieces_without_splitting_blank_nodes(out, tmp_path, monkeypatch):
     # The ontology's unions are blank nodes, named on several lines of graph.nt; Oxigraph names the
     # blank nodes of each load afresh, so pieces of 200 lines would cut them apart if mixed in.
-    import kg.oxstore
+    import kg.sparql.oxstore
 
-    monkeypatch.setattr(kg.oxstore, "BULK_LINES", 200)
+    monkeypatch.setattr(kg.graph.storage, "BULK_LINES", 200)
     lines = (out / "graph.nt").read_text(encoding="utf-8").splitlines()
     assert len(lines) > 10 * 200 and sum("_:" in line for line in lines) > 1
     write_store(out / "graph.nt", tmp_path / STORE_DIR)
@@ -162,7 +166,7 @@ def test_commands_print_the_same_json_on_both_backends(out, argv, capsys):
 
 
 def test_projection_is_the_same_from_either_graph(out):
-    from kg.paths import project
+    from kg.answers.paths import project
 
     seeds = ["https://w3id.org/skg/id/drug/phenytoin", "https://w3id.org/skg/id/substance/l-glutamine"]
     a = project(load_graph(out), seeds, depth=2)
@@ -173,11 +177,11 @@ def test_projection_is_the_same_from_either_graph(out):
 
 @pytest.mark.parametrize("fmt", ["ntriples", "turtle", "jsonld"])
 def test_exports_are_the_same_graph(out, fmt):
-    from kg.export import dumps
+    from kg.publish.export import dumps
 
     a, b = dumps(load_graph(out), fmt), dumps(open_graph(out), fmt)
     if fmt == "jsonld":
-        from kg.jsonld import parse
+        from kg.graph.jsonld import parse
 
         ga, gb = parse(a), parse(b)
     else:
@@ -311,12 +315,12 @@ def test_command_table_matches_what_the_modules_register():
     import argparse
     import importlib
 
-    from kg.cli import COMMAND_MODULES, COMMANDS
+    from kg.cli.main import COMMAND_MODULES, COMMANDS
 
     registered = {}
     for name in COMMAND_MODULES:
         sub = argparse.ArgumentParser().add_subparsers()
-        importlib.import_module(f"kg.commands.{name}").register(sub)
+        importlib.import_module(f"kg.cli.{name}").register(sub)
         registered.update({command: name for command in sub.choices})
     assert {c: m for c, m in COMMANDS.items() if m in COMMAND_MODULES} == registered
 
@@ -326,7 +330,7 @@ def test_version_and_query_commands_import_no_heavy_modules():
     import sys
 
     probe = ("import sys, contextlib, io\n"
-             "from kg.cli import main\n"
+             "from kg.cli.main import main\n"
              "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
              "    main(sys.argv[1:])\n"
              "print(sorted(m for m in ('rdflib', 'networkx', 'matplotlib', 'pyshacl') if m in sys.modules))\n")
@@ -349,7 +353,7 @@ def test_the_checker_on_the_store_runs_without_rdflib(out):
     import sys
 
     probe = ("import sys, contextlib, io, json\n"
-             "from kg.cli import main\n"
+             "from kg.cli.main import main\n"
              "buf = io.StringIO()\n"
              "with contextlib.redirect_stdout(buf):\n"
              "    code = main(sys.argv[1:])\n"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.build import build
-from kg.cli import main
+from kg.graph.build import build
+from kg.cli.main import main
 from kg.errors import DataError, QuoteNotFound
 
 TEXT = """Cloudberry leaf is a made-up herb used in these tests.
@@ -241,7 +241,7 @@ def test_killed_build_leaves_previous_output_intact(tmp_path):
         "real = os.replace\n"
         "def die(*a, **k):\n    os._exit(9)\n"
         "f.os.replace = die\n"
-        "from kg.cli import main\n"
+        "from kg.cli.main import main\n"
         f"main(['build', '--monographs', {str(good)!r}, '--out', {str(out)!r}])\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

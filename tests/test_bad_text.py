@@ -1,6 +1,6 @@
 """Text that is not text is bad input where it comes in (issue: "non-UTF-8 bytes in a
 command-line argument give a 30-60 line traceback; a lone surrogate in a value raises
-UnicodeEncodeError from kg.clinical.* and kg.query.run_query").
+UnicodeEncodeError from kg.answers.clinical.* and kg.sparql.query.run_query").
 
 On the command line, bytes that are not UTF-8 (Python keeps them as lone surrogates) are one line
 on stderr naming the argument, exit 2. In the Python API, a str holding a lone surrogate is a
@@ -17,11 +17,12 @@ import networkx as nx
 import pytest
 from rdflib import Literal, URIRef
 
-from kg import clinical
+from kg.answers import clinical
 from kg.errors import UsageError
-from kg.query import load_query, open_engine, run_query
-from kg.remote import EndpointEngine
-from kg.resolve import NameIndex
+from kg.sparql.canned import load_query, run_query
+from kg.sparql.query import open_engine
+from kg.sparql.remote import EndpointEngine
+from kg.answers.resolve import NameIndex
 
 ENV = {**os.environ, "PYTHONUTF8": "1", "LC_ALL": "C.UTF-8"}
 
@@ -118,7 +119,7 @@ def test_a_canned_query_refuses_a_surrogate_in_an_rdflib_term():
 def test_name_lookup_and_path_ends_refuse_a_surrogate():
     with pytest.raises(UsageError, match="a name"):
         NameIndex([]).lookup("\ud800")
-    from kg import paths
+    from kg.answers import paths
 
     G = nx.MultiDiGraph()
     G.add_edge("a", "b")

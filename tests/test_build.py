@@ -11,8 +11,8 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.build import build, shipped_paths
-from kg.cli import main
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -98,7 +98,7 @@ def test_build_leaves_out_a_drawing_too_large_to_read_and_old_files(tmp_path, mo
     # and both charts, but no overview picture, and says so; an overview from an earlier build
     # in the folder is removed rather than left to describe another graph. The limit is lowered
     # below the shipped graph's entity count instead of building hundreds of monographs.
-    from kg import viz
+    from kg.publish import viz
 
     entities = viz.view_graph(build(shipped_paths()).graph, "all").number_of_nodes()
     monkeypatch.setattr(viz, "MAX_DRAWN_ENTITIES", entities - 1)

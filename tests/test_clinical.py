@@ -1,4 +1,4 @@
-"""The medication checker, evidence, precautions and dose limits (kg.clinical and its commands).
+"""The medication checker, evidence, precautions and dose limits (kg.answers.clinical and its commands).
 
 Expected answers are read from kg/monographs/glutamine-monograph.txt (and the invented
 tests/fixtures/monographs/moonpetal.txt); each test quotes its sentence.
@@ -13,12 +13,14 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from kg import clinical
-from kg.build import build, shipped_paths
-from kg.cli import main
-from kg.clinical import NoApplicableLimit, dose, evidence, interactions, precautions
+from kg.answers import clinical
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
+from kg.answers.clinical import NoApplicableLimit, dose, evidence, interactions, precautions
 from kg.errors import NotFound, UsageError
-from kg.query import RdflibEngine, open_engine, run_query
+from kg.sparql.canned import run_query
+from kg.sparql.engine import RdflibEngine
+from kg.sparql.query import open_engine
 from kg.resources import ontology_file
 
 MOONPETAL = Path(__file__).parent / "fixtures" / "monographs" / "moonpetal.yaml"
@@ -93,7 +95,7 @@ def test_every_name_is_found_by_the_indexed_lookup(engine):
     """Every name of the graph (e.g. "phenytoin (Dilantin)": label phenytoin, brand Dilantin), in
     any letter case, is found by the name-lookup query alone, through the search keys, and gives
     exactly what the index of every name gives."""
-    from kg.resolve import NameIndex, full_index, lookup
+    from kg.answers.resolve import NameIndex, full_index, lookup
 
     index = full_index(engine)
     names = sorted({r["name"] for r in run_query(engine, "entity-names", limit=100_000)})

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from kg.build import build, shipped_paths
+from kg.graph.build import build, shipped_paths
 
 PREFIXES = """
 PREFIX skg: <https://w3id.org/skg/ontology#>

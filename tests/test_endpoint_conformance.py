@@ -1,6 +1,6 @@
 """Conformance: the same questions, embedded and through a SPARQL endpoint, give the same answers.
 
-One Oxigraph endpoint (``kg serve``'s :class:`kg.serve.Endpoint`, on a free 127.0.0.1 port)
+One Oxigraph endpoint (``kg serve``'s :class:`kg.serve.endpoint.Endpoint`, on a free 127.0.0.1 port)
 serves the graph of the shipped monographs; every canned query (with the parameters of its
 header's example, and with its defaults) and every query command (query, sparql, interactions,
 evidence, precautions, dose, path, explain) runs once embedded and once with ``--endpoint``, and
@@ -21,17 +21,18 @@ import pytest
 from rdflib import Literal
 from rdflib.compare import isomorphic
 
-from kg.cli import main
-from kg.query import list_queries, load_query, open_engine, query_names, run_query
-from kg.remote import EndpointEngine, push
-from kg.store import default_graph
+from kg.cli.main import main
+from kg.sparql.canned import list_queries, load_query, query_names, run_query
+from kg.sparql.query import open_engine
+from kg.sparql.remote import EndpointEngine, push
+from kg.sparql.store import default_graph
 
 pytestmark = pytest.mark.endpoint
 
 
 @pytest.fixture(scope="module")
 def endpoint():
-    from kg.serve import Endpoint
+    from kg.serve.endpoint import Endpoint
 
     with Endpoint(port=0, timeout=30, log=None).start_background() as ep:
         yield ep
@@ -192,7 +193,7 @@ def test_endpoint_and_graph_together_are_refused(capsys, endpoint, tmp_path):
 
 @pytest.fixture
 def writable_store():
-    from kg.serve import free_port, oxigraph_binary
+    from kg.serve.endpoint import free_port, oxigraph_binary
 
     port = free_port()
     proc = subprocess.Popen([oxigraph_binary(), "serve", "--bind", f"127.0.0.1:{port}"],
@@ -221,7 +222,7 @@ def _same_graph(a, b) -> bool:
     values, so a decimal "3.0" comes back as "3" and an xsd:nonNegativeInteger as an xsd:integer."""
     from rdflib import XSD, Graph
 
-    from kg.remote import canonical_decimal
+    from kg.sparql.remote import canonical_decimal
 
     integers = {XSD.nonNegativeInteger, XSD.positiveInteger, XSD.nonPositiveInteger, XSD.negativeInteger}
 
@@ -278,8 +279,8 @@ def test_load_into_a_read_only_endpoint_fails_clearly(capsys, endpoint):
 def test_remote_projection_equals_local_projection(endpoint):
     """The neighbourhood fetched from the endpoint projects to the same networkx graph as the
     whole local graph does (nodes, edges, every attribute)."""
-    from kg.paths import project
-    from kg.remote import project_remote
+    from kg.answers.paths import project
+    from kg.answers.neighbourhood import project_remote
 
     G, iris = project_remote(EndpointEngine(endpoint.query_url), ["glutamine", "Dilantin"], 2)
     L = project(default_graph(), seeds=iris, depth=2)

@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.cli import main
+from kg.cli.main import main
 from kg.errors import EndpointError
-from kg.query import QueryTimeout
-from kg.remote import EndpointEngine, IncompleteAnswer
+from kg.sparql.guards import QueryTimeout
+from kg.sparql.remote import EndpointEngine, IncompleteAnswer
 
 pytestmark = pytest.mark.endpoint
 
@@ -308,7 +308,7 @@ def test_not_http(not_http):
 def test_guards_run_before_any_request():
     """A query the local engine refuses is refused before any request: the URL is one where
     nothing listens, so a request would fail with "connection refused" instead."""
-    from kg.query import QueryRefused
+    from kg.sparql.guards import QueryRefused
 
     engine = EndpointEngine(refused_url())
     for query in ("INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }",
@@ -368,7 +368,7 @@ def test_refused_on_every_query_command(capsys):
 
 @pytest.fixture(scope="module")
 def graph_file(tmp_path_factory) -> Path:
-    from kg.store import default_graph
+    from kg.sparql.store import default_graph
 
     path = tmp_path_factory.mktemp("graph") / "graph.nt"
     default_graph().serialize(destination=str(path), format="nt", encoding="utf-8")
@@ -377,7 +377,7 @@ def graph_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(graph_file):
-    from kg.serve import Endpoint
+    from kg.serve.endpoint import Endpoint
 
     log: list[str] = []
     with Endpoint(graph_file, port=0, timeout=3, memory_mb=1024, log=log.append).start_background() as ep:
@@ -494,7 +494,7 @@ def test_crashed_child_is_restarted(server):
 def test_real_endpoint_stopped_midway(graph_file):
     """The engine against the real endpoint: an answer, then the endpoint stops during a long
     query (a clear error, quickly), then connection refused."""
-    from kg.serve import Endpoint
+    from kg.serve.endpoint import Endpoint
 
     ep = Endpoint(graph_file, port=0, timeout=20, log=None).start_background()
     engine = EndpointEngine(ep.query_url)
@@ -513,8 +513,8 @@ def test_real_endpoint_stopped_midway(graph_file):
 def test_child_that_cannot_bind_is_reported(graph_file, monkeypatch):
     """The internal port is taken (by a listener here): the child fails to bind, is retried,
     and the failure is one clear line."""
-    from kg import serve
-    from kg.serve import Endpoint, ServeError
+    from kg.serve import endpoint as serve
+    from kg.serve.endpoint import Endpoint, ServeError
 
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
@@ -624,7 +624,7 @@ def _dead_pid() -> int:
 
 
 def test_only_folders_of_gone_processes_of_this_host_are_removed(tmp_path):
-    from kg.serve import OWNER_FILE, WORKDIR_PREFIX, _owner, remove_stale_workdirs
+    from kg.serve.endpoint import OWNER_FILE, WORKDIR_PREFIX, _owner, remove_stale_workdirs
 
     dead = _dead_pid()
     owners = {

@@ -23,9 +23,11 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg import export, fileio, jsonld, kgx
-from kg.build import build, shipped_paths
-from kg.cli import main
+from kg.publish import export, kgx
+from kg import fileio
+from kg.graph import jsonld
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
 from kg.errors import DataError, UsageError
 from kg.resources import context_file
 from kg.schema import ontology
@@ -166,7 +168,7 @@ def test_a_remote_context_is_never_fetched():
 
 
 def test_loading_a_jsonld_graph_file_never_fetches_a_context(tmp_path):
-    from kg.store import load_graph
+    from kg.sparql.store import load_graph
 
     doc = tmp_path / "remote.jsonld"
     doc.write_text('{"@context": "https://example.org/context.jsonld", "@id": "https://example.org/a"}')
@@ -176,7 +178,7 @@ def test_loading_a_jsonld_graph_file_never_fetches_a_context(tmp_path):
 
 
 def test_graphml_read_back_by_networkx_has_the_same_nodes_and_edges(graph, texts, tmp_path):
-    from kg.graphexport import projection
+    from kg.publish.graphexport import projection
 
     G = projection(graph)
     path = tmp_path / "g.graphml"
@@ -192,7 +194,7 @@ def test_graphml_read_back_by_networkx_has_the_same_nodes_and_edges(graph, texts
 
 
 def test_cytoscape_json_rebuilds_the_projection(graph, texts):
-    from kg.graphexport import projection
+    from kg.publish.graphexport import projection
 
     G = projection(graph)
     doc = json.loads(texts["cytoscape"])
@@ -206,7 +208,7 @@ def test_cytoscape_json_rebuilds_the_projection(graph, texts):
 
 # --------------------------------------------------------------------------------------------
 # KGX: checked against the KGX format specification (the kgx library fetches the Biolink model
-# from the network when imported, so it cannot run here; see the module docstring of kg.kgx)
+# from the network when imported, so it cannot run here; see the module docstring of kg.publish.kgx)
 
 KGX_CURIE = re.compile(r"^[^ <()>:]*:[^/ :]+$")  # kgx.prefix_manager.PrefixManager.is_curie
 
@@ -306,7 +308,7 @@ def _samples(graph) -> dict[str, URIRef]:
 
 
 def _expected(graph, stmt) -> dict:
-    from kg.viz import concept_labels
+    from kg.publish.style import concept_labels
 
     labels = concept_labels()
     out = {"record": str(graph.value(stmt, SKG.recordId)),
@@ -432,7 +434,7 @@ def test_a_killed_export_keeps_the_previous_file(tmp_path):
         "import os, signal, sys\n"
         "import kg.fileio\n"
         "kg.fileio.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
-        "from kg.cli import main\n"
+        "from kg.cli.main import main\n"
         f"sys.exit(main(['export', '--format', 'ntriples', '-o', {str(target)!r}]))\n"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd=REPO)

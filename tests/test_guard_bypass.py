@@ -22,15 +22,9 @@ import urllib.request
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.oxstore import OxigraphEngine
-from kg.query import (
-    MAX_TOKENS,
-    QueryRefused,
-    RdflibEngine,
-    check_no_remote,
-    check_query,
-    token_count,
-)
+from kg.sparql.oxstore import OxigraphEngine
+from kg.sparql.engine import RdflibEngine
+from kg.sparql.guards import check_no_remote, check_query, MAX_TOKENS, QueryRefused, token_count
 
 
 def _forms(url: str) -> dict[str, str]:
@@ -150,7 +144,7 @@ def test_no_bypass_form_reaches_the_network_through_the_python_check(listener):
 
 @pytest.fixture(scope="module")
 def endpoint():
-    from kg.serve import Endpoint
+    from kg.serve.endpoint import Endpoint
 
     with Endpoint(port=0, timeout=10, log=None).start_background() as ep:
         yield ep
@@ -209,7 +203,7 @@ def test_the_rdflib_evaluation_refuses_service_below_the_guard(listener, small):
     """Second layer: an algebra holding SERVICE that skipped the text check is refused while it runs."""
     from rdflib.plugins.sparql.evaluate import evalQuery
 
-    from kg.query import _refuse_service_below_the_guard
+    from kg.sparql.engine import _refuse_service_below_the_guard
 
     checked = check_query(f"SELECT * WHERE {{ SERVICE <{_url(listener)}> {{ ?a ?b ?c }} }}", allow_remote=True)
     _refuse_service_below_the_guard(False)
@@ -272,8 +266,9 @@ _RUN_AT_THE_LIMIT = textwrap.dedent("""
     import sys, threading
     import pyoxigraph as ox
     from rdflib import Graph
-    from kg.oxstore import OxigraphEngine
-    from kg.query import QueryError, RdflibEngine
+    from kg.sparql.oxstore import OxigraphEngine
+    from kg.errors import QueryError
+    from kg.sparql.engine import RdflibEngine
     text = sys.stdin.read()
     failures = []
     def run(engine):

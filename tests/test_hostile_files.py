@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import DataError
-from kg.records import load_monograph
-from kg.store import load_graph
+from kg.curation.records import load_monograph
+from kg.sparql.store import load_graph
 
 FIXTURE = Path(__file__).parent / "fixtures" / "monographs"
 

@@ -19,11 +19,11 @@ import yaml
 from rdflib import RDFS
 
 from kg import schema
-from kg.build import build
-from kg.cli import main
-from kg.ingest import MAX_TEXT_BYTES
-from kg.provenance import SourceText
-from kg.records import Monograph, Record, load_monograph
+from kg.graph.build import build
+from kg.cli.main import main
+from kg.curation.ingest import MAX_TEXT_BYTES
+from kg.curation.provenance import SourceText
+from kg.curation.records import Monograph, Record, load_monograph
 from kg.vocab import SKG
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Projection, path search, explanations and structure (kg.paths, kg path/explain/...).
+"""Projection, path search, explanations and structure (kg.answers.paths, kg path/explain/...).
 
 Algorithm tests run on tiny graphs written here, each with its answer worked out by hand in the
 test's docstring. Projection tests run on a tiny RDF graph and on the shipped glutamine graph
@@ -16,8 +16,8 @@ import networkx as nx
 import pytest
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 
-from kg import paths as P
-from kg.cli import main
+from kg.answers import paths as P
+from kg.cli.main import main
 from kg.errors import NotFound, UsageError
 from kg.vocab import ID, OA, SKG
 
@@ -302,8 +302,8 @@ def test_neighbourhood_projection():
 
 @pytest.fixture(scope="module")
 def glutamine():
-    from kg.resolve import NameIndex
-    from kg.store import default_graph
+    from kg.answers.resolve import NameIndex
+    from kg.sparql.store import default_graph
 
     graph = default_graph()
     index = NameIndex.for_graph(graph)

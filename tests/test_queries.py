@@ -13,21 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build, shipped_paths
-from kg.cli import main
-from kg.query import (
-    PARAMETER_TYPES,
-    RdflibEngine,
-    _tokens,
-    expand_escapes,
-    inject_values,
-    list_queries,
-    load_query,
-    open_engine,
-    query_names,
-    run_query,
-    values_clause,
-)
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
+from kg.sparql.canned import list_queries, load_query, query_names, run_query
+from kg.sparql.engine import RdflibEngine
+from kg.sparql.guards import _tokens, expand_escapes, PARAMETER_TYPES
+from kg.sparql.query import open_engine
+from kg.sparql.terms import inject_values, values_clause
 from kg.resources import monographs_dir
 
 MOONPETAL = Path(__file__).parent / "fixtures" / "monographs" / "moonpetal.yaml"

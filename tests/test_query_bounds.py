@@ -115,8 +115,9 @@ def test_the_api_raises_and_the_caller_goes_on(backend):
     same engine then answers, and no child process is left behind."""
     done = _python(f"""
         import os, time
-        from kg.query import QueryTimeout, open_engine
-        from kg.sandbox import QueryResourceError
+        from kg.sparql.guards import QueryTimeout
+        from kg.sparql.query import open_engine
+        from kg.sparql.sandbox import QueryResourceError
 
         engine = open_engine(backend={backend!r})
         start = time.monotonic()
@@ -144,8 +145,9 @@ def test_the_api_raises_and_the_caller_goes_on(backend):
 
 def test_shipped_queries_run_in_the_callers_process_and_ad_hoc_ones_do_not(monkeypatch, tmp_path):
     """The shipped queries are the project's own text: no fork per question. Everything else is."""
-    from kg import sandbox
-    from kg.query import load_query, load_query_file, open_engine, run_query
+    from kg.sparql import sandbox
+    from kg.sparql.canned import load_query, load_query_file, run_query
+    from kg.sparql.query import open_engine
 
     calls = []
     real = sandbox.run_in_child
@@ -170,7 +172,7 @@ def test_shipped_queries_run_in_the_callers_process_and_ad_hoc_ones_do_not(monke
 
 def test_a_bad_memory_bound_in_the_api_is_a_usage_error():
     from kg.errors import UsageError
-    from kg.query import open_engine
+    from kg.sparql.query import open_engine
 
     engine = open_engine(backend="rdflib")
     for bad in (0, -1, 1.5, True, "64"):

@@ -13,22 +13,11 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from kg.cli import main
+from kg.cli.main import main
 from kg.errors import QueryError
-from kg.query import (
-    MAX_DEPTH,
-    MAX_QUERY_BYTES,
-    Deadline,
-    Engine,
-    QueryRefused,
-    QueryTimeout,
-    RdflibEngine,
-    _Cancelled,
-    _WatchedGraph,
-    check_query,
-    nesting_depth,
-    open_engine,
-)
+from kg.sparql.engine import _Cancelled, _WatchedGraph, Deadline, Engine, RdflibEngine
+from kg.sparql.guards import check_query, MAX_DEPTH, MAX_QUERY_BYTES, nesting_depth, QueryRefused, QueryTimeout
+from kg.sparql.query import open_engine
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,7 +137,8 @@ def hook(event, args):
 
 sys.addaudithook(hook)
 from rdflib import Dataset, Graph
-from kg.query import QueryRefused, RdflibEngine
+from kg.sparql.engine import RdflibEngine
+from kg.sparql.guards import QueryRefused
 
 iri = "file://" + secret
 queries = [
@@ -315,7 +305,8 @@ TEXT_VALUES = {
 
 @pytest.mark.parametrize("ptype", sorted(TEXT_VALUES))
 def test_parameter_text_is_the_term_written_out(ptype):
-    from kg.query import Parameter, term_text
+    from kg.sparql.canned import Parameter
+    from kg.sparql.terms import term_text
 
     p = Parameter("x", ptype, None, "")
     for value in TEXT_VALUES[ptype]:
@@ -327,7 +318,7 @@ def test_parameter_text_is_the_term_written_out(ptype):
                                          ("iri", "urn:x:a>"), ("string", 3), ("decimal", float("nan"))])
 def test_parameter_text_refuses_what_term_refuses(ptype, value):
     from kg.errors import UsageError
-    from kg.query import Parameter
+    from kg.sparql.canned import Parameter
 
     p = Parameter("x", ptype, None, "")
     with pytest.raises(UsageError):

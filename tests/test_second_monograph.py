@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build, shipped_paths
-from kg.cli import main
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
 
 FIXTURE = Path(__file__).parent / "fixtures" / "monographs" / "moonpetal.yaml"
 P = """PREFIX skg: <https://w3id.org/skg/ontology#>

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-import kg.serve
-from kg.serve import MAX_HEADERS, MAX_LINE_BYTES, Endpoint
+import kg.serve.endpoint
+from kg.serve.endpoint import MAX_HEADERS, MAX_LINE_BYTES, Endpoint
 
 DEADLINE = 1.0
 CONNECTIONS = 4
@@ -35,13 +35,13 @@ CONNECTIONS = 4
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    from kg.store import default_graph
+    from kg.sparql.store import default_graph
 
     graph = Path(tmp_path_factory.mktemp("graph")) / "graph.nt"
     default_graph().serialize(destination=str(graph), format="nt", encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kg.serve, "REQUEST_SECONDS", DEADLINE)
-        patch.setattr(kg.serve, "MAX_CONNECTIONS", CONNECTIONS)
+        patch.setattr(kg.serve.endpoint, "REQUEST_SECONDS", DEADLINE)
+        patch.setattr(kg.serve.endpoint, "MAX_CONNECTIONS", CONNECTIONS)
         log: list[str] = []
         with Endpoint(graph, port=0, timeout=5, memory_mb=1024, log=log.append).start_background() as ep:
             ep.port = int(urllib.parse.urlsplit(ep.url).port)

@@ -1,4 +1,4 @@
-"""The build that checks and writes one monograph at a time (kg.stream) gives what the whole
+"""The build that checks and writes one monograph at a time (kg.graph.stream) gives what the whole
 graph gives: the same graph.nt and metadata, and the same findings when something is wrong.
 
 The monographs: the shipped glutamine one, the made-up Moonpetal fixture and three synthetic
@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from rdflib import RDFS, Literal
 
-import kg.build as kgbuild
-from kg.build import build_graph, entity_iri, load_all, metadata_graph, reconcile, shipped_paths, statement_iri
-from kg.cli import main
-from kg.export import dumps
-from kg.oxstore import STORE_DIR, store_dir
-from kg.stream import build_files
-from kg.synth import write
-from kg.validate import validate
+import kg.graph.build as kgbuild
+from kg.graph.build import build_graph, entity_iri, load_all, metadata_graph, reconcile, shipped_paths, statement_iri
+from kg.cli.main import main
+from kg.publish.export import dumps
+from kg.graph.storage import STORE_DIR, store_dir
+from kg.graph.stream import build_files
+from kg.curation.synth import write
+from kg.graph.validate import validate
 from kg.vocab import SKG
 
 FIXTURE = Path(__file__).parent / "fixtures" / "monographs" / "moonpetal.yaml"
@@ -199,7 +199,7 @@ def test_cli_refused_build_removes_the_folder_it_made(tmp_path, monkeypatch, cap
 
 def test_cli_validate_checks_data_files_as_the_build_does_and_keeps_nothing(tmp_path, monkeypatch, capsys):
     # `kg validate` on data files runs the build's checks one monograph at a time
-    # (kg.stream.check_files), never the whole graph. The Moonpetal fixture's first record loses
+    # (kg.graph.stream.check_files), never the whole graph. The Moonpetal fixture's first record loses
     # its skg:recordId (SHACL, statement shape: "exactly one skg:recordId").
     m = load_all([FIXTURE])[0]
     target = statement_iri(m.id, m.records[0].id)
@@ -223,24 +223,24 @@ def test_cli_validate_checks_data_files_as_the_build_does_and_keeps_nothing(tmp_
 def test_many_runs_are_merged_in_rounds(monographs, tmp_path, monkeypatch):
     # Five runs (the entity graph and four monographs), at most two files open per merge: two
     # rounds before the last merge.
-    import kg.stream
+    import kg.graph.stream
 
-    monkeypatch.setattr(kg.stream, "MERGE_FILES", 2)
+    monkeypatch.setattr(kg.graph.stream, "MERGE_FILES", 2)
     monographs = monographs[1:]
     build_files(monographs, tmp_path, run_shacl=False)
     assert (tmp_path / "graph.nt").read_text(encoding="utf-8") == dumps(build_graph(monographs), "ntriples")
 
 
 def test_merge_keeps_each_line_once_and_removes_its_intermediate_runs(tmp_path, monkeypatch):
-    import kg.stream
+    import kg.graph.stream
 
-    monkeypatch.setattr(kg.stream, "MERGE_FILES", 2)
+    monkeypatch.setattr(kg.graph.stream, "MERGE_FILES", 2)
     runs = []
     for n, lines in enumerate([["<a> <p> <b> .", "<c> <p> <d> ."], ["<a> <p> <b> .", "<b> <p> <c> ."], ["<e> <p> <f> ."]]):
         runs.append(tmp_path / str(n))
         runs[-1].write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     target = tmp_path / "out.nt"
-    assert kg.stream.merge_runs(runs, target) == 4
+    assert kg.graph.stream.merge_runs(runs, target) == 4
     assert target.read_text(encoding="utf-8").splitlines() == ["<a> <p> <b> .", "<b> <p> <c> .", "<c> <p> <d> .",
                                                                "<e> <p> <f> ."]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0", "1", "2", "out.nt"]

@@ -10,10 +10,10 @@ from collections import Counter
 import pytest
 from rdflib import RDF, RDFS, Literal
 
-from kg.build import build, statement_iri
-from kg.cli import main
-from kg.synth import COUNTS, LEVELS, World, dumps, monograph, write
-from kg.validate import validate
+from kg.graph.build import build, statement_iri
+from kg.cli.main import main
+from kg.curation.synth import COUNTS, LEVELS, World, dumps, monograph, write
+from kg.graph.validate import validate
 from kg.vocab import SKG
 
 
@@ -115,7 +115,7 @@ def test_shared_entities_are_identical_in_every_file(synth_dir, built):
     # files would get two labels (and the build refuses a different type or label).
     g = built.graph
     adults = World(1).populations[0]
-    from kg.build import entity_iri
+    from kg.graph.build import entity_iri
 
     iri = entity_iri("Population", adults.id)
     assert list(g.objects(iri, RDFS.label)) == [Literal(adults.label)]

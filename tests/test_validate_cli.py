@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.cli import main
+from kg.cli.main import main
 
 
 def test_shipped_graph_conforms(capsys):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from rdflib import Literal
 
-from kg.build import build, shipped_paths
+from kg.graph.build import build, shipped_paths
 from kg.resources import queries_dir
-from kg.validate import validate, violation_queries
+from kg.graph.validate import validate, violation_queries
 from kg.vocab import ID, SKG
 
 LACTULOSE_INTERACTION = ID["statement/glutamine/int-lactulose"]
@@ -63,7 +63,7 @@ def test_shacl_on_a_built_graph_reads_it_without_changing_it(graph):
     is the interaction record's "Lactulose interacts with GLUTAMINE" target, lactulose."""
     from rdflib import RDFS
 
-    from kg.validate import shacl
+    from kg.graph.validate import shacl
 
     lactulose = ID["drug/lactulose"]
     assert (lactulose, RDFS.label, Literal("lactulose")) in graph

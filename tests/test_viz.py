@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from rdflib import RDF
 
-from kg import drawing, viz
-from kg.build import build, shipped_paths
-from kg.cli import main
+from kg.publish import drawing, style, viz
+from kg.graph.build import build, shipped_paths
+from kg.cli.main import main
 from kg.errors import NotFound, UsageError
 from kg.vocab import SKG
 
@@ -191,7 +191,7 @@ def test_evidence_groups_match_the_graph(graph):
     # Count the assessments' conditions per level straight from the triples.
     expected: dict[str, set] = {}
     for stmt in graph.subjects(RDF.type, SKG.EffectivenessAssessment):
-        level = viz.concept_labels()[str(graph.value(stmt, SKG.evidenceLevel))]
+        level = style.concept_labels()[str(graph.value(stmt, SKG.evidenceLevel))]
         expected.setdefault(level, set()).add(str(graph.value(graph.value(stmt, SKG.condition),
                                                                __import__("rdflib").RDFS.label)))
     assert {level: set(items) for level, _, items in groups if items} == expected

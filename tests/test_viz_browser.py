@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build, shipped_paths
-from kg.viz import to_html, view_graph
+from kg.graph.build import build, shipped_paths
+from kg.publish.viz import to_html, view_graph
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"

@@ -1,1 +1,0 @@
-"""One module per ``kg`` command (or group of related commands)."""

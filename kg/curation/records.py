@@ -1,0 +1,875 @@
+"""Read and check monograph data files.
+
+A data file (see ``docs/data-format.md``) is read with a safe YAML loader that refuses aliases,
+then checked field by field against :data:`RECORD_KINDS`. Every problem is a
+:class:`~kg.errors.DataError` naming the file, the line and the record. The result is plain
+dataclasses; turning them into RDF is :mod:`kg.graph.build`'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kg import schema
+from kg.errors import DataError, QuoteNotFound
+from kg.fileio import decode_text, local_path, read_regular_file
+from kg.curation.provenance import SourceText
+from kg.vocab import ENTITY_TYPES  # defined beside the entity classes; records name their types
+
+FORMAT = "skg-monograph/1"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*:[^\s]+$")
+
+
+def normalise_id(value: str) -> str:
+    """The canonical form of an id: lower case, ``_`` and ``.`` as ``-``.
+
+    >>> normalise_id("Eff_Sore_Throat")
+    'eff-sore-throat'
+    """
+    return re.sub(r"[_.]", "-", value.strip().lower())
+
+
+# --------------------------------------------------------------------------------------------
+# YAML reading: safe, no aliases, line numbers kept
+
+
+#: Deepest nesting of lists and mappings a data file may have (a monograph needs about 6); checked
+#: as the parser's events arrive, before PyYAML's recursive composer and constructor could
+#: overflow the stack on a file nested thousands deep.
+MAX_YAML_DEPTH = 50
+
+_TAG = "tag:yaml.org,2002:"
+#: The only YAML types a data file holds: what JSON has, plus int/float as YAML writes them.
+_PLAIN_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
+
+
+class _Refused(Exception):
+    """A data file uses YAML that data files may not; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader for data files: refuses aliases (no alias bombs), merge keys, duplicate keys,
+    nesting deeper than :data:`MAX_YAML_DEPTH`, and every type but the plain ones (no
+    timestamps, binary, sets, ordered maps, Python objects: :data:`_PLAIN_TAGS`). A scalar that
+    looks like a date is a string (YAML 1.2 has no implicit timestamps). Mappings remember
+    their line numbers."""
+
+    # No implicit timestamps: ``version: 2024-01-01`` is the string the curator wrote.
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TAG + "timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D401 - PyYAML hook
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(event.start_mark.line + 1, "YAML aliases are not allowed")
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > MAX_YAML_DEPTH:
+            raise _Refused(event.start_mark.line + 1, f"lists and mappings nested more than {MAX_YAML_DEPTH} deep")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node, deep=False):
+        if node.tag not in _PLAIN_TAGS and node.tag in self.yaml_constructors:  # others: PyYAML refuses
+            tag = node.tag.replace(_TAG, "!!")
+            raise _Refused(node.start_mark.line + 1, f"YAML type {tag} is not allowed (data files hold strings, "
+                                                     "numbers, booleans, null, lists and mappings)")
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. !!int abc, !!float x
+            raise _Refused(node.start_mark.line + 1, f"bad {node.tag.replace(_TAG, '!!')} value "
+                                                     f"{str(node.value)[:40]!r}: {exc}") from None
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            raise _Refused(node.start_mark.line + 1, "expected a mapping")
+        mapping = LineDict()
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                raise _Refused(key_node.start_mark.line + 1, "YAML merge keys (<<) are not allowed")
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in mapping
+            except TypeError:
+                raise _Refused(key_node.start_mark.line + 1, "a mapping key must be a string or number") from None
+            if duplicate:
+                raise _Refused(key_node.start_mark.line + 1, f"duplicate key {key!r} (the mapping starts on line "
+                                                             f"{node.start_mark.line + 1})")
+            mapping[key] = self.construct_object(value_node, deep=True)
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+
+
+class LineDict(dict):
+    """A dict that knows the line it started on in its YAML file."""
+
+    line: int = 0
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse ``path`` safely: a regular file of at most :data:`MAX_FILE_BYTES`, read by
+    :class:`_Loader`.
+
+    :raises DataError: ``file:line`` and the problem, for a missing, irregular, oversized or
+        malformed file, or one that uses YAML a data file may not (see :class:`_Loader`).
+    """
+    data = read_regular_file(path, limit=MAX_FILE_BYTES, what="data file")
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        raise DataError("data file is not UTF-8 text", where=str(path)) from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _Refused as exc:
+        raise DataError(exc.message, where=f"{path}:{exc.line}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataError(f"line {mark.line + 1}: malformed YAML: {problem}" if mark else f"malformed YAML: {problem}",
+                        where=f"{path}:{mark.line + 1}" if mark else str(path)) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Data model
+
+
+@dataclass
+class Quote:
+    """A verbatim quote located in the source text."""
+
+    text: str  # exactly as in the source text (original whitespace)
+    start: int
+    end: int
+    section: str  # section id
+    prefix: str
+    suffix: str
+
+
+@dataclass
+class Entity:
+    id: str
+    type: str
+    label: str
+    synonyms: list[str] = field(default_factory=list)
+    brands: list[str] = field(default_factory=list)
+    member_of: list[str] = field(default_factory=list)
+    description: str | None = None
+    min_age_years: Decimal | None = None
+    max_age_years: Decimal | None = None
+    xrefs: list[dict] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class Record:
+    """One curated statement: its kind (``interactions``...), id, checked fields and quotes."""
+
+    kind: str
+    id: str
+    fields: dict[str, Any]
+    quotes: list[Quote]
+    line: int
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    document: str
+    start: int
+    end: int
+
+
+@dataclass
+class Monograph:
+    path: Path
+    id: str
+    title: str
+    substance: str
+    text: SourceText
+    licence: str
+    version: str
+    curated_by: str | None
+    documents: list[dict]
+    sections: list[Section]
+    external_sources: list[dict]
+    entities: list[Entity]
+    records: list[Record]
+
+    def entity(self, entity_id: str) -> Entity:
+        return self._entities[entity_id]
+
+    def __post_init__(self) -> None:
+        self._entities = {e.id: e for e in self.entities}
+
+
+# --------------------------------------------------------------------------------------------
+# Field checkers. Each takes (value, context) and returns the checked value or raises _Bad.
+
+
+class _Bad(Exception):
+    pass
+
+
+def _str(value, ctx):
+    if not isinstance(value, str) or not value.strip():
+        raise _Bad("must be a non-empty string")
+    return value.strip()
+
+
+def _str_list(value, ctx):
+    if not isinstance(value, list):
+        raise _Bad("must be a list of strings")
+    return [_str(v, ctx) for v in value]
+
+
+def _number(value, ctx, *, minimum: Decimal | None = Decimal(0), maximum: Decimal | None = None):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _Bad(f"must be a number, not {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _Bad(f"must be a number, not {value!r}") from None
+    if not number.is_finite():
+        raise _Bad(f"must be a finite number, not {value!r}")
+    if minimum is not None and number < minimum:
+        raise _Bad(f"must be at least {minimum}, not {value!r}")
+    if maximum is not None and number > maximum:
+        raise _Bad(f"must be at most {maximum}, not {value!r}")
+    return number
+
+
+def _proportion(value, ctx):
+    return _number(value, ctx, maximum=Decimal(1))
+
+
+def _count(value, ctx):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _Bad(f"must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _bool(value, ctx):
+    if not isinstance(value, bool):
+        raise _Bad(f"must be true or false, not {value!r}")
+    return value
+
+
+def _duration(value, ctx):
+    if not isinstance(value, str) or not _DURATION.match(value):
+        raise _Bad(f"must be an ISO 8601 duration such as P1D or PT4H, not {value!r}")
+    return value
+
+
+def _code(scheme: str) -> Callable:
+    def check(value, ctx):
+        codes = schema.concepts(schema.SCHEMES[scheme])
+        if not isinstance(value, str) or value not in codes:
+            raise _Bad(f"unknown {scheme} value {value!r}; expected one of: {', '.join(codes)}")
+        return codes[value]
+
+    check.__name__ = f"code_{scheme}"
+    return check
+
+
+def _codes(scheme: str) -> Callable:
+    one = _code(scheme)
+
+    def check(value, ctx):
+        if not isinstance(value, list) or not value:
+            raise _Bad(f"must be a non-empty list of {scheme} values")
+        return [one(v, ctx) for v in value]
+
+    return check
+
+
+def _relation(parent) -> Callable:
+    def check(value, ctx):
+        allowed = schema.relations(parent)
+        if not isinstance(value, str) or value not in allowed:
+            raise _Bad(f"unknown relation {value!r}; expected one of: {', '.join(sorted(allowed))}")
+        return allowed[value]
+
+    return check
+
+
+def _ref(*types: str) -> Callable:
+    """A reference to an entity id, optionally restricted to entity types."""
+
+    def check(value, ctx):
+        if not isinstance(value, str) or not value.strip():
+            raise _Bad("must be an entity id")
+        key = normalise_id(value)
+        entity = ctx["entities"].get(key)
+        if entity is None:
+            raise _Bad(f"unknown entity {value!r}{_suggest(key, ctx['entities'])}")
+        if types and entity.type not in types:
+            raise _Bad(f"entity {value!r} is a {entity.type}; expected {' or '.join(types)}")
+        return key
+
+    return check
+
+
+def _refs(*types: str) -> Callable:
+    one = _ref(*types)
+
+    def check(value, ctx):
+        if not isinstance(value, list):
+            raise _Bad("must be a list of entity ids")
+        return [one(v, ctx) for v in value]
+
+    return check
+
+
+def _record_ref(kind: str) -> Callable:
+    def check(value, ctx):
+        key = normalise_id(str(value))
+        if key not in ctx["record_ids"].get(kind, set()):
+            raise _Bad(f"unknown {kind} record {value!r}")
+        return key
+
+    return check
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, list(known), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+SUBSTANCE = ("Substance",)
+CONDITIONISH = ("Condition", "BiologicalProcess")
+
+#: Per record kind: field -> (checker, required). ``id``, ``quote`` and ``substance`` are common.
+RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
+    "effectiveness": {
+        "condition": (_ref(*CONDITIONISH), True),
+        "level": (_code("evidence"), True),
+        "routes": (_codes("route"), False),
+        "population": (_ref("Population"), False),
+        "summary": (_str, False),
+    },
+    "findings": {
+        "assessment": (_record_ref("effectiveness"), False),
+        "condition": (_ref(*CONDITIONISH), True),
+        "outcome": (_str, True),
+        "direction": (_code("direction"), True),
+        "routes": (_codes("route"), False),
+        "population": (_ref("Population"), False),
+        "co_intervention": (_ref(), False),
+    },
+    "claimed_uses": {
+        "condition": (_ref(*CONDITIONISH), True),
+        "population": (_ref("Population"), False),
+        "context": (_str, False),
+    },
+    "interactions": {
+        "interactant": (_ref("Drug", "DrugClass"), True),
+        "severity": (_code("severity"), True),
+        "effect": (_str, True),
+        "mechanism": (_str, False),
+        "recommendation": (_str, True),
+    },
+    "precautions": {
+        "subject": (_ref("Condition", "Population"), True),
+        "strength": (_code("precaution"), True),
+        "rationale": (_str, True),
+    },
+    "safety_limits": {
+        "route": (_code("route"), True),
+        "population": (_ref("Population"), False),
+        "min_age_years": (_number, False),
+        "max_age_years": (_number, False),
+        "max_amount": (_number, True),
+        "unit": (_code("unit"), True),
+        "per_kg": (_bool, True),
+        "period": (_duration, True),
+        "rating": (_code("safety"), True),
+    },
+    "dosing": {
+        "indication": (_ref(*CONDITIONISH), True),
+        "route": (_code("route"), False),
+        "population": (_ref("Population"), False),
+        "amount": (_number, False),
+        "min_amount": (_number, False),
+        "max_amount": (_number, False),
+        "preferred_amount": (_number, False),
+        "unit": (_code("unit"), True),
+        "per_kg": (_bool, False),
+        "period": (_duration, False),
+        "interval": (_duration, False),
+        "frequency": (_str, False),
+        "form": (_ref("DosageForm"), False),
+        "administration": (_str, False),
+        "start": (_str, False),
+        "stop": (_str, False),
+    },
+    "mechanisms": {
+        "subject": (_ref(), True),
+        "relation": (None, True),  # filled below: needs the vocabulary
+        "object": (_ref(), True),
+        "proportion": (_proportion, False),
+        "context": (_str, False),
+    },
+    "physiology": {
+        "subject": (_ref(), True),
+        "relation": (None, True),
+        "object": (_ref(), True),
+        "proportion": (_proportion, False),
+        "context": (_str, False),
+    },
+    "studies": {
+        "design": (_str, True),
+        "sample_size": (_count, False),
+        "population": (_ref("Population"), False),
+        "intervention": (_ref("Substance", "Drug"), False),
+        "measured": (_ref(), False),
+        "outcome": (_str, True),
+        "effect_size": (_number, False),
+        "effect_size_unit": (_str, False),
+        "study_count": (_count, False),
+        "citation_count": (_count, False),
+    },
+}
+
+
+def _init_relations() -> None:
+    from kg.vocab import SKG
+
+    RECORD_KINDS["mechanisms"]["relation"] = (_relation(SKG.mechanismRelation), True)
+    RECORD_KINDS["physiology"]["relation"] = (_relation(SKG.physiologyRelation), True)
+
+
+_init_relations()
+
+ENTITY_FIELDS: dict[str, tuple[Callable, bool]] = {
+    "synonyms": (_str_list, False),
+    "brands": (_str_list, False),
+    "member_of": (None, False),  # checked after all entities are known
+    "description": (_str, False),
+    "min_age_years": (_number, False),
+    "max_age_years": (_number, False),
+    "xrefs": (None, False),
+}
+
+MONOGRAPH_KEYS = {
+    "id", "title", "substance", "source_text", "licence", "version", "curated_by",
+    "documents", "sections", "external_sources",
+}
+TOP_KEYS = {"format", "monograph", "entities", *RECORD_KINDS}
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+class _Ctx:
+    """Where we are in a file, for error messages."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, message: str, *, record: str | None = None, line: int | None = None) -> DataError:
+        where = str(self.path)
+        if line:
+            where += f":{line}"
+        if record:
+            message = f"record {record!r}: {message}"
+        return DataError(message, where=where)
+
+
+def _require_mapping(value, ctx: _Ctx, what: str, line: int | None = None) -> LineDict:
+    if not isinstance(value, dict):
+        raise ctx.fail(f"{what} must be a mapping", line=line)
+    return value
+
+
+def _unknown_keys(item: dict, allowed: set[str], ctx: _Ctx, record: str | None, what: str) -> None:
+    extra = sorted(set(item) - allowed, key=str)
+    if extra:
+        hint = _suggest(str(extra[0]), allowed)
+        raise ctx.fail(f"unknown field {extra[0]!r} in {what}{hint}", record=record, line=getattr(item, "line", None))
+
+
+def load_monograph(path: str | Path) -> Monograph:
+    """Read and check one monograph data file.
+
+    :raises DataError: naming file, line and record for any problem.
+    """
+    path = local_path(path, what="data file")
+    ctx = _Ctx(path)
+    doc = read_yaml(path)
+    doc = _require_mapping(doc, ctx, "the data file")
+    _unknown_keys(doc, TOP_KEYS, ctx, None, "the data file")
+    if doc.get("format") != FORMAT:
+        raise ctx.fail(f"format must be {FORMAT!r}, not {doc.get('format')!r}")
+    meta = _require_mapping(doc.get("monograph"), ctx, "monograph")
+    _unknown_keys(meta, MONOGRAPH_KEYS, ctx, None, "monograph")
+    for key in ("id", "title", "substance", "source_text", "licence", "version"):
+        if key not in meta:
+            raise ctx.fail(f"monograph: missing field {key!r}", line=meta.line)
+    try:
+        mono_id = _checked_id(meta["id"])
+        title = _str(meta["title"], None)
+        licence = _str(meta["licence"], None)
+        version = _str(str(meta["version"]), None)
+        curated_by = _str(meta["curated_by"], None) if meta.get("curated_by") is not None else None
+        source_name = _str(meta["source_text"], None)
+    except _Bad as exc:
+        raise ctx.fail(f"monograph: {exc}", line=meta.line) from None
+
+    try:
+        source_path = local_path(source_name, what="source_text")
+    except DataError as exc:
+        raise ctx.fail(f"monograph: {exc.message}", line=meta.line) from None
+    if not source_path.is_absolute():
+        source_path = path.parent / source_path
+    try:
+        text = SourceText.read(source_path)
+    except DataError as exc:  # missing, not a regular file, or too large: said before anything is read
+        raise ctx.fail(f"{exc.message}: {source_path}", line=meta.line) from None
+    except UnicodeDecodeError as exc:
+        raise ctx.fail(f"cannot read source text {source_path}: {exc}", line=meta.line) from None
+
+    documents = _documents(meta.get("documents"), ctx)
+    sections = _sections(meta.get("sections"), ctx, text, {d["id"] for d in documents})
+    external = _external_sources(meta.get("external_sources"), ctx)
+
+    entities = _entities(doc.get("entities"), ctx, text, sections, {s["id"] for s in external})
+    ent_index = {e.id: e for e in entities}
+    try:
+        substance = _ref("Substance")(meta["substance"], {"entities": ent_index})
+    except _Bad as exc:
+        raise ctx.fail(f"monograph substance: {exc}", line=meta.line) from None
+
+    records = _records(doc, ctx, text, sections, ent_index, substance)
+    return Monograph(
+        path=path, id=mono_id, title=title, substance=substance, text=text, licence=licence,
+        version=version, curated_by=curated_by, documents=documents, sections=sections,
+        external_sources=external, entities=entities, records=records,
+    )
+
+
+def _checked_id(value) -> str:
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not _ID.match(str(value)):
+        raise _Bad(f"id {value!r} must be letters, digits, '-', '_' or '.'")
+    return normalise_id(str(value))
+
+
+def _documents(value, ctx: _Ctx) -> list[dict]:
+    if not isinstance(value, list) or not value:
+        raise ctx.fail("monograph: documents must be a non-empty list")
+    out, seen = [], set()
+    for item in value:
+        item = _require_mapping(item, ctx, "a document")
+        _unknown_keys(item, {"id", "title", "kind", "note"}, ctx, None, "a document")
+        try:
+            doc = {"id": _checked_id(item.get("id")), "title": _str(item.get("title"), None)}
+            for opt in ("kind", "note"):
+                if item.get(opt) is not None:
+                    doc[opt] = _str(item[opt], None)
+        except _Bad as exc:
+            raise ctx.fail(f"document: {exc}", line=item.line) from None
+        if doc["id"] in seen:
+            raise ctx.fail(f"duplicate document id {doc['id']!r}", line=item.line)
+        seen.add(doc["id"])
+        out.append(doc)
+    return out
+
+
+def _sections(value, ctx: _Ctx, text: SourceText, documents: set[str]) -> list[Section]:
+    if not isinstance(value, list) or not value:
+        raise ctx.fail("monograph: sections must be a non-empty list")
+    found: list[tuple[int, str, str, str, int]] = []
+    seen: set[str] = set()
+    for item in value:
+        item = _require_mapping(item, ctx, "a section")
+        _unknown_keys(item, {"id", "title", "document", "starts"}, ctx, None, "a section")
+        try:
+            sid = _checked_id(item.get("id"))
+            title = _str(item.get("title"), None)
+            starts = _str(item.get("starts"), None)
+            document = _checked_id(item.get("document"))
+        except _Bad as exc:
+            raise ctx.fail(f"section: {exc}", line=item.line) from None
+        if sid in seen:
+            raise ctx.fail(f"duplicate section id {sid!r}", line=item.line)
+        if document not in documents:
+            raise ctx.fail(f"section {sid!r}: unknown document {document!r}", line=item.line)
+        spans = text.find_all(starts)
+        if len(spans) != 1:
+            problem = "is not in the source text" if not spans else f"occurs {len(spans)} times in the source text"
+            raise QuoteNotFound(f"section {sid!r}: start {starts!r} {problem}", where=f"{ctx.path}:{item.line}")
+        seen.add(sid)
+        found.append((spans[0][0], sid, title, document, item.line))
+    found.sort()
+    out = []
+    for i, (start, sid, title, document, _line) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(text.raw)
+        out.append(Section(id=sid, title=title, document=document, start=start, end=end))
+    return out
+
+
+def _external_sources(value, ctx: _Ctx) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ctx.fail("monograph: external_sources must be a list")
+    out, seen = [], set()
+    for item in value:
+        item = _require_mapping(item, ctx, "an external source")
+        _unknown_keys(item, {"id", "title", "licence", "note"}, ctx, None, "an external source")
+        try:
+            src = {"id": _checked_id(item.get("id")), "title": _str(item.get("title"), None)}
+            for opt in ("licence", "note"):
+                if item.get(opt) is not None:
+                    src[opt] = _str(item[opt], None)
+        except _Bad as exc:
+            raise ctx.fail(f"external source: {exc}", line=item.line) from None
+        if src["id"] in seen:
+            raise ctx.fail(f"duplicate external source id {src['id']!r}", line=item.line)
+        seen.add(src["id"])
+        out.append(src)
+    return out
+
+
+def _quotes(value, ctx: _Ctx, text: SourceText, sections: list[Section], record: str, line: int) -> list[Quote]:
+    pieces = value if isinstance(value, list) else [value]
+    if not pieces:
+        raise ctx.fail("quote must not be empty", record=record, line=line)
+    out = []
+    for piece in pieces:
+        if not isinstance(piece, str) or not piece.strip():
+            raise ctx.fail("quote must be a non-empty string or a list of them", record=record, line=line)
+        spans = text.find_all(piece)
+        if not spans:
+            short = " ".join(piece.split())
+            short = short if len(short) <= 80 else short[:77] + "..."
+            raise QuoteNotFound(f"record {record!r}: quote not in source text: {short!r}", where=f"{ctx.path}:{line}")
+        start, end = spans[0]
+        section = next((s for s in sections if s.start <= start < s.end), None)
+        if section is None:
+            raise ctx.fail("quote lies before the first section", record=record, line=line)
+        out.append(Quote(
+            text=text.raw[start:end], start=start, end=end, section=section.id,
+            prefix=text.raw[max(0, start - 32):start], suffix=text.raw[end:end + 32],
+        ))
+    return out
+
+
+def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sources: set[str]) -> list[Entity]:
+    if not isinstance(value, list) or not value:
+        raise ctx.fail("entities must be a non-empty list")
+    out: dict[str, Entity] = {}
+    allowed = {"id", "type", "label", "quote", *ENTITY_FIELDS}
+    for item in value:
+        item = _require_mapping(item, ctx, "an entity")
+        rid = str(item.get("id"))
+        _unknown_keys(item, allowed, ctx, rid, "an entity")
+        try:
+            eid = _checked_id(item.get("id"))
+            etype = item.get("type")
+            if etype not in ENTITY_TYPES:
+                raise _Bad(f"unknown entity type {etype!r}; expected one of: {', '.join(ENTITY_TYPES)}")
+            entity = Entity(id=eid, type=etype, label=_str(item.get("label"), None), line=item.line)
+            for key, (check, _req) in ENTITY_FIELDS.items():
+                if key in item and item[key] is not None and check is not None:
+                    setattr(entity, key, check(item[key], None))
+            if entity.brands and etype != "Drug":
+                raise _Bad("only a Drug has brand names")
+            if (entity.min_age_years is not None or entity.max_age_years is not None) and etype != "Population":
+                raise _Bad("only a Population has an age range")
+            entity.member_of = _str_list(item.get("member_of") or [], None)
+            if entity.member_of and etype not in ("Drug", "DrugClass"):
+                raise _Bad("only a Drug or DrugClass is a member of a drug class")
+            entity.xrefs = _xrefs(item.get("xrefs"), sources)
+        except _Bad as exc:
+            raise ctx.fail(str(exc), record=rid, line=item.line) from None
+        if eid in out:
+            first = out[eid]
+            raise ctx.fail(f"duplicate entity id {eid!r} (first at line {first.line})", record=rid, line=item.line)
+        if "quote" in item:
+            entity.quotes = _quotes(item["quote"], ctx, text, sections, rid, item.line)
+        out[eid] = entity
+    for entity in out.values():
+        resolved = []
+        for parent in entity.member_of:
+            key = normalise_id(parent)
+            target = out.get(key)
+            if target is None or target.type != "DrugClass":
+                problem = "unknown drug class" if target is None else f"{parent!r} is a {target.type}, not a DrugClass"
+                raise ctx.fail(f"member_of: {problem} {parent!r}{_suggest(key, out) if target is None else ''}",
+                               record=entity.id, line=entity.line)
+            resolved.append(key)
+        entity.member_of = resolved
+    _check_class_cycles(out, ctx)
+    return list(out.values())
+
+
+def _check_class_cycles(entities: dict[str, Entity], ctx: _Ctx) -> None:
+    for entity in entities.values():
+        seen, stack = set(), list(entity.member_of)
+        while stack:
+            parent = stack.pop()
+            if parent == entity.id:
+                raise ctx.fail("drug class hierarchy has a cycle", record=entity.id, line=entity.line)
+            if parent not in seen:
+                seen.add(parent)
+                stack.extend(entities[parent].member_of)
+
+
+def _xrefs(value, sources: set[str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad("xrefs must be a list")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise _Bad("each xref must be a mapping")
+        extra = set(item) - {"curie", "match", "source", "edition"}
+        if extra:
+            raise _Bad(f"unknown field {sorted(extra)[0]!r} in an xref")
+        curie = item.get("curie")
+        if not isinstance(curie, str) or not _CURIE.match(curie):
+            raise _Bad(f"xref curie {curie!r} must look like PREFIX:ID")
+        match = item.get("match")
+        if match not in ("exact", "close"):
+            raise _Bad(f"xref {curie}: match must be 'exact' or 'close', not {match!r}")
+        xref = {"curie": curie, "match": match}
+        if item.get("source") is not None:
+            source = normalise_id(str(item["source"]))
+            if source not in sources:
+                raise _Bad(f"xref {curie}: unknown external source {item['source']!r}")
+            xref["source"] = source
+        if item.get("edition") is not None:
+            xref["edition"] = _str(str(item["edition"]), None)
+        if curie.upper().startswith("ATC:") and "edition" not in xref:
+            raise _Bad(f"xref {curie}: an ATC code needs its edition")
+        out.append(xref)
+    return out
+
+
+def _records(doc, ctx: _Ctx, text, sections, entities: dict[str, Entity], substance: str) -> list[Record]:
+    # First pass: ids, so records can refer to each other (a finding to its assessment).
+    record_ids: dict[str, set[str]] = {}
+    owner: dict[str, tuple[str, int]] = {}
+    for kind in RECORD_KINDS:
+        items = doc.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise ctx.fail(f"{kind} must be a list")
+        for item in items:
+            item = _require_mapping(item, ctx, f"a record in {kind}")
+            try:
+                rid = _checked_id(item.get("id"))
+            except _Bad as exc:
+                raise ctx.fail(f"{kind}: {exc}", line=item.line) from None
+            if rid in owner:
+                prev_kind, prev_line = owner[rid]
+                raw = item.get("id")
+                same = "duplicate id" if str(raw) == rid else f"id {raw!r} collides after normalisation with"
+                raise ctx.fail(f"{same} {rid!r} (first in {prev_kind} at line {prev_line})", record=str(raw), line=item.line)
+            owner[rid] = (kind, item.line)
+            record_ids.setdefault(kind, set()).add(rid)
+
+    check_ctx = {"entities": entities, "record_ids": record_ids}
+    out = []
+    for kind, spec in RECORD_KINDS.items():
+        for item in doc.get(kind) or []:
+            rid = _checked_id(item.get("id"))
+            _unknown_keys(item, {"id", "quote", "substance", *spec}, ctx, rid, kind)
+            fields: dict[str, Any] = {}
+            try:
+                fields["substance"] = (_ref("Substance")(item["substance"], check_ctx)
+                                       if item.get("substance") is not None else substance)
+                for key, (check, required) in spec.items():
+                    if item.get(key) is None:
+                        if required:
+                            raise _Bad(f"missing field {key!r}")
+                        continue
+                    try:
+                        fields[key] = check(item[key], check_ctx)
+                    except _Bad as exc:
+                        raise _Bad(f"{key}: {exc}") from None
+                _cross_checks(kind, fields)
+            except _Bad as exc:
+                raise ctx.fail(str(exc), record=rid, line=item.line) from None
+            if "quote" not in item:
+                raise ctx.fail("missing field 'quote' (every statement needs its source quote)", record=rid, line=item.line)
+            quotes = _quotes(item["quote"], ctx, text, sections, rid, item.line)
+            out.append(Record(kind=kind, id=rid, fields=fields, quotes=quotes, line=item.line))
+    return out
+
+
+def _cross_checks(kind: str, fields: dict) -> None:
+    lo, hi = fields.get("min_age_years"), fields.get("max_age_years")
+    if lo is not None and hi is not None and lo > hi:
+        raise _Bad("min_age_years is greater than max_age_years")
+    if kind == "dosing":
+        has_amount = "amount" in fields
+        has_range = "min_amount" in fields or "max_amount" in fields
+        if has_amount == has_range:
+            raise _Bad("give either amount or min_amount/max_amount")
+        if "min_amount" in fields and "max_amount" in fields and fields["min_amount"] > fields["max_amount"]:
+            raise _Bad("min_amount is greater than max_amount")
+
+
+def content_digest(monograph: Monograph) -> str:
+    """SHA-256 of the data file and its source text, for build metadata."""
+    h = hashlib.sha256()
+    h.update(read_regular_file(monograph.path, limit=MAX_FILE_BYTES, what="data file"))
+    h.update(monograph.text.raw.encode("utf-8"))
+    return h.hexdigest()
+
+
+def find_data_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand files and folders into a sorted list of data files (``*.yaml``, ``*.yml``).
+
+    :raises DataError: for a URL, a missing path, or a folder with no data files.
+    """
+    files: list[Path] = []
+    for value in paths:
+        path = local_path(value, what="monograph path")
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                raise DataError("folder holds no monograph data files (*.yaml)", where=str(path))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DataError("no such file or folder", where=str(path))
+    return files
