@@ -21,7 +21,7 @@ from rdflib import RDFS
 from kg import schema
 from kg.graph.build import build
 from kg.cli.main import main
-from kg.curation.ingest import MAX_TEXT_BYTES
+from kg.curation.layout import MAX_TEXT_BYTES
 from kg.curation.provenance import SourceText
 from kg.curation.records import Monograph, Record, load_monograph
 from kg.vocab import SKG
