@@ -31,9 +31,10 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
         parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, metavar="ROWS",
                             help=f"print at most this many rows, and say so when more matched (default: {DEFAULT_LIMIT:,})")
     if remote:
-        from kg.sparql.sandbox import DEFAULT_MEMORY_MB
+        from kg.sparql.sandbox import DEFAULT_MEMORY_MB, MAX_MEMORY_MB, MIN_MEMORY_MB
 
-        parser.add_argument("--memory-mb", type=bounded_int("--memory-mb", 16, 2**30), default=DEFAULT_MEMORY_MB,
+        parser.add_argument("--memory-mb", type=bounded_int("--memory-mb", MIN_MEMORY_MB, MAX_MEMORY_MB),
+                            default=DEFAULT_MEMORY_MB,
                             metavar="MIB",
                             help="memory a query on the embedded engine may use beyond what the command holds; "
                                  f"a query that needs more is stopped (default: {DEFAULT_MEMORY_MB:,} MiB)")

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from kg.errors import KGError, QueryError, UsageError
-from kg.sparql.guards import DEFAULT_LIMIT, DEFAULT_TIMEOUT, QueryRefused, QueryTimeout, _first_line, check_query, check_text
+from kg.sparql.guards import (DEFAULT_LIMIT, DEFAULT_TIMEOUT, QueryRefused, QueryTimeout, _first_line, check_query,
+                              check_text)
 from kg.sparql.terms import check_bindings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -156,12 +157,12 @@ def checked_memory(memory_mb: int | None) -> int:
 
     :raises UsageError: for anything but a positive whole number.
     """
-    from kg.sparql.sandbox import DEFAULT_MEMORY_MB
+    from kg.sparql.sandbox import DEFAULT_MEMORY_MB, MAX_MEMORY_MB, MIN_MEMORY_MB
 
     if memory_mb is None:
         return DEFAULT_MEMORY_MB
-    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or not 16 <= memory_mb <= 2**30:
-        raise UsageError(f"memory bound must be a whole number of MiB from 16, not {memory_mb!r}")
+    if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or not MIN_MEMORY_MB <= memory_mb <= MAX_MEMORY_MB:
+        raise UsageError(f"memory bound must be a whole number of MiB from {MIN_MEMORY_MB}, not {memory_mb!r}")
     return memory_mb
 
 

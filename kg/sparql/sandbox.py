@@ -37,6 +37,8 @@ T = TypeVar("T")
 
 #: Memory an ad hoc query may add to what the process already holds, in MiB (``--memory-mb``).
 DEFAULT_MEMORY_MB = 2048
+#: The range ``--memory-mb`` and ``memory_mb=`` accept, in MiB.
+MIN_MEMORY_MB, MAX_MEMORY_MB = 16, 2**30
 #: Seconds past the deadline the parent waits for a child that stops itself.
 GRACE = 0.5
 _HEADER = struct.Struct("!Q")
