@@ -513,13 +513,13 @@ def test_real_endpoint_stopped_midway(graph_file):
 def test_child_that_cannot_bind_is_reported(graph_file, monkeypatch):
     """The internal port is taken (by a listener here): the child fails to bind, is retried,
     and the failure is one clear line."""
-    from kg.serve import endpoint as serve
+    from kg.serve import child
     from kg.serve.endpoint import Endpoint, ServeError
 
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen(1)
-    monkeypatch.setattr(serve, "free_port", lambda host="127.0.0.1": taken.getsockname()[1])
+    monkeypatch.setattr(child, "free_port", lambda host="127.0.0.1": taken.getsockname()[1])
     try:
         with pytest.raises(ServeError, match="could not start: Error: Address already in use"):
             Endpoint(graph_file, port=0, log=None).start()

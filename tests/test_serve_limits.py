@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-import kg.serve.endpoint
+import kg.serve.guard
 from kg.serve.endpoint import MAX_HEADERS, MAX_LINE_BYTES, Endpoint
 
 DEADLINE = 1.0
@@ -40,8 +40,8 @@ def endpoint(tmp_path_factory):
     graph = Path(tmp_path_factory.mktemp("graph")) / "graph.nt"
     default_graph().serialize(destination=str(graph), format="nt", encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kg.serve.endpoint, "REQUEST_SECONDS", DEADLINE)
-        patch.setattr(kg.serve.endpoint, "MAX_CONNECTIONS", CONNECTIONS)
+        patch.setattr(kg.serve.guard, "REQUEST_SECONDS", DEADLINE)
+        patch.setattr(kg.serve.guard, "MAX_CONNECTIONS", CONNECTIONS)
         log: list[str] = []
         with Endpoint(graph, port=0, timeout=5, memory_mb=1024, log=log.append).start_background() as ep:
             ep.port = int(urllib.parse.urlsplit(ep.url).port)

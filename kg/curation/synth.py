@@ -347,7 +347,7 @@ def monograph(world: World, index: int) -> tuple[dict[str, Any], str]:
     # --- overview and uses ---------------------------------------------------------------------
     text.section("overview", "Overview", f"{S} overview")
     text.say(f"{S} is a made-up supplement described by a synthetic monograph.")
-    text.say(f"It stands in for a real monograph in scale tests of the knowledge graph.")
+    text.say("It stands in for a real monograph in scale tests of the knowledge graph.")
     text.paragraph()
     text.section("uses", "Uses", f"What is {sub.label} used for?")
     claimed = []
