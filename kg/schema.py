@@ -62,6 +62,14 @@ def concepts(scheme: URIRef) -> dict[str, Concept]:
 
 
 @cache
+def cues(scheme: URIRef) -> dict[str, tuple[str, ...]]:
+    """The wording cues (``skg:wordingCue``) of each concept of ``scheme``, keyed by code."""
+    g = ontology()
+    return {code: tuple(sorted(str(c) for c in g.objects(concept.iri, SKG.wordingCue)))
+            for code, concept in concepts(scheme).items()}
+
+
+@cache
 def relations(parent: URIRef) -> dict[str, URIRef]:
     """Sub-properties of ``parent`` keyed by local name (``convertedTo`` -> IRI)."""
     g = ontology()
@@ -77,6 +85,7 @@ SCHEMES = {
     "evidence": SKG.EvidenceScale,
     "safety": SKG.SafetyScale,
     "severity": SKG.SeverityScale,
+    "likelihood": SKG.LikelihoodScale,
     "precaution": SKG.PrecautionScale,
     "route": SKG.RouteScheme,
     "unit": SKG.UnitScheme,

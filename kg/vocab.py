@@ -79,6 +79,7 @@ class SKG(DefinedNamespace):
     EvidenceLevel: URIRef
     SafetyRating: URIRef
     Severity: URIRef
+    Likelihood: URIRef
     PrecautionStrength: URIRef
     Route: URIRef
     Unit: URIRef
@@ -86,6 +87,7 @@ class SKG(DefinedNamespace):
     EvidenceScale: URIRef
     SafetyScale: URIRef
     SeverityScale: URIRef
+    LikelihoodScale: URIRef
     PrecautionScale: URIRef
     RouteScheme: URIRef
     UnitScheme: URIRef
@@ -106,6 +108,9 @@ class SKG(DefinedNamespace):
     SeverityMajor: URIRef
     SeverityModerate: URIRef
     SeverityMinor: URIRef
+    LikelihoodProbable: URIRef
+    LikelihoodPossible: URIRef
+    LikelihoodUncertain: URIRef
     PrecautionDoNotUse: URIRef
     PrecautionAvoid: URIRef
     PrecautionCaution: URIRef
@@ -125,6 +130,7 @@ class SKG(DefinedNamespace):
 
     # --- annotation / datatype properties ---------------------------------------------------
     rank: URIRef  # xsd:integer order within a scale
+    wordingCue: URIRef  # words that mark a concept in a quote
     brandName: URIRef
     description: URIRef
     minAgeYears: URIRef
@@ -157,6 +163,7 @@ class SKG(DefinedNamespace):
     # interaction
     interactant: URIRef
     severity: URIRef
+    likelihood: URIRef
     effect: URIRef
     mechanism: URIRef
     recommendation: URIRef

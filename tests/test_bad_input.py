@@ -68,7 +68,7 @@ BASE = {
          "quote": "Taking cloudberry leaf by mouth seems to shorten the time it takes to fall asleep."},
     ],
     "interactions": [
-        {"id": "int-drowsamine", "interactant": "drowsamine", "severity": "minor",
+        {"id": "int-drowsamine", "interactant": "drowsamine", "severity": "minor", "likelihood": "possible",
          "effect": "more sleepiness", "recommendation": "Be watchful with this combination",
          "quote": ["Drowsamine interacts with CLOUDBERRY LEAF",
                    "Cloudberry leaf might add to the sleepiness caused by drowsamine."]},
@@ -131,6 +131,11 @@ CASES = [
     ("dangling reference", _set("interactions.0.interactant", "drowsamin"), r"unknown entity 'drowsamin' \(did you mean drowsamine"),
     ("reference of wrong type", _set("interactions.0.interactant", "adults"), r"entity 'adults' is a Population; expected Drug or DrugClass"),
     ("missing required field", _set("interactions.0.severity", _DELETE), r"missing field 'severity'"),
+    ("missing likelihood", _set("interactions.0.likelihood", _DELETE), r"missing field 'likelihood'"),
+    ("unknown likelihood", _set("interactions.0.likelihood", "certain"), r"unknown likelihood value 'certain'"),
+    # "Cloudberry leaf might add to the sleepiness caused by drowsamine.": "might" is possible, not probable.
+    ("likelihood stronger than the wording", _set("interactions.0.likelihood", "probable"),
+     r"record 'int-drowsamine': likelihood 'probable' overstates the quote, which says 'might'"),
     ("missing quote", _set("effectiveness.0.quote", _DELETE), r"record 'eff-sleep': missing field 'quote'"),
     ("unknown entity type", _set("entities.1.type", "Disease"), r"unknown entity type 'Disease'"),
     ("bad format marker", _set("format", "other/2"), r"format must be 'skg-monograph/1'"),

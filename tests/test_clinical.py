@@ -274,7 +274,7 @@ def test_interactions_table_for_a_pharmacist(capsys):
     assert main(["interactions", "Dilantin", "Taxol", "Dilantn"]) == 2
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
-    assert header == ["input", "drug", "supplement", "severity", "via", "effect", "recommendation", "source"]
+    assert header == ["input", "drug", "supplement", "severity", "likelihood", "via", "effect", "recommendation", "source"]
     assert "phenytoin (drug)" in out and "anticonvulsants" in out and "chemotherapy" in out
     assert "Medications for cancer (Chemotherapy) interacts with GLUTAMINE" in out
     assert "Dilantn - did you mean: Dilantin?" in out
@@ -283,8 +283,8 @@ def test_interactions_table_for_a_pharmacist(capsys):
 def test_interactions_csv(capsys):
     assert main(["interactions", "Dilantin", "Dilantn", "--format", "csv"]) == 2
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("input,status,resolved,type,supplement,severity,via")
-    assert lines[1].startswith("Dilantin,interaction,phenytoin,drug,L-glutamine,moderate,anticonvulsants")
+    assert lines[0].startswith("input,status,resolved,type,supplement,severity,likelihood,basis,via")
+    assert lines[1].startswith("Dilantin,interaction,phenytoin,drug,L-glutamine,moderate,possible,stated,anticonvulsants")
     assert lines[-1].startswith("Dilantn,not found,")
 
 
@@ -371,7 +371,7 @@ def test_dose_for_a_child(engine):
     (3, 14, 9.8, "g"),        # 0.7 x 14; "aged 3 to 18" includes 3
     (17.99, 50, 35, "g"),     # 0.7 x 50
     (18, 70, 40, "g"),        # adults 18+ get the adult limit, not 0.7 x 70 = 49
-    (18.9, 50, 40, "g"),
+    (18.9, 50, 35, "g"),      # inside both bands ("aged 3 to 18" and adults): the smaller, 0.7 x 50
     (45, None, 40, "g"),      # the adult oral limit is not per kg
 ])
 def test_dose_bands(engine, age, weight, amount, unit):
@@ -381,7 +381,7 @@ def test_dose_bands(engine, age, weight, amount, unit):
 
 def test_dose_intravenous_adult(engine):
     d = dose("L-Glutamine", "intravenous", 40, 70, engine=engine)
-    assert (d["amount"], d["unit"], d["per"]) == (42000, "mg", "day")  # 600 mg/kg x 70 kg
+    assert (d["amount"], d["unit"], d["per"]) == (42, "g", "day")  # 600 mg/kg x 70 kg = 42,000 mg
 
 
 def test_dose_refuses_to_extrapolate(engine):

@@ -142,6 +142,9 @@ def members(m: Monograph, class_id: str, named_in: Record | None = None) -> dict
 def test_interaction_class_members_brands_and_severity_agree(sentence, draft, curated):
     d, c = record_for(draft, "interactions", sentence), record_for(curated, "interactions", sentence)
     assert code(d.fields["severity"]) == code(c.fields["severity"]) == "moderate"
+    # The draft grades the likelihood from the wording as the curator did ("might"/"may": possible;
+    # "some concern ... too soon to know": uncertain).
+    assert code(d.fields["likelihood"]) == code(c.fields["likelihood"])
     d_ent, c_ent = draft.entity(d.fields["interactant"]), curated.entity(c.fields["interactant"])
     assert (d_ent.type, d_ent.label.lower()) == (c_ent.type, c_ent.label.lower())
     assert sorted(d_ent.brands) == sorted(c_ent.brands)

@@ -42,7 +42,7 @@ RECORD_KEYS = {
     "findings": {"assessment", "condition", "outcome", "direction", "routes", "population",
                  "co_intervention"},
     "claimed_uses": {"condition", "population", "context"},
-    "interactions": {"interactant", "severity", "effect", "mechanism", "recommendation"},
+    "interactions": {"interactant", "severity", "likelihood", "effect", "mechanism", "recommendation"},
     "precautions": {"subject", "strength", "rationale"},
     "safety_limits": {"route", "population", "min_age_years", "max_age_years", "max_amount",
                       "unit", "per_kg", "period", "rating"},

@@ -255,6 +255,7 @@ CASES = [
         + """\
 <statement/demo/int-lactulose> skg:interactant <drug/lactulose> ;
     skg:severity skg:SeverityModerate ;
+    skg:likelihood skg:LikelihoodPossible ;
     skg:effect "Might reduce the effect of lactulose." ;
     skg:mechanism "Demo acid is converted to ammonia." ;
     skg:recommendation "Use cautiously." ;

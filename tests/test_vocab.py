@@ -46,6 +46,7 @@ SCALES = {
         "unsafe": -3,
     }),
     SKG.SeverityScale: (SKG.Severity, {"major": 3, "moderate": 2, "minor": 1}),
+    SKG.LikelihoodScale: (SKG.Likelihood, {"probable": 3, "possible": 2, "uncertain": 1}),
     SKG.PrecautionScale: (SKG.PrecautionStrength, {"do-not-use": 3, "avoid": 2, "caution": 1}),
     SKG.RouteScheme: (SKG.Route, None),
     SKG.UnitScheme: (SKG.Unit, None),

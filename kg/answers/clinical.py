@@ -103,20 +103,33 @@ def scale(scheme: str, *, engine: Engine | None = None, graph=None, timeout: flo
 
 def _load_scales(engine: Engine, timeout: float) -> dict[str, list[dict]]:
     table: dict[str, list[dict]] = defaultdict(list)
+    aliases: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in _rows(engine, "scale-aliases", {}, timeout):
+        aliases[r["scale"], r["code"]].add(r["alias"])
     for r in _rows(engine, "scale-concepts", {}, timeout):
-        table[r["scale"]].append({"code": r["code"], "label": r["label"], "rank": _int(r["rank"])})
+        table[r["scale"]].append({"code": r["code"], "label": r["label"], "rank": _int(r["rank"]),
+                                  "aliases": sorted(aliases[r["scale"], r["code"]], key=lambda a: (fold(a), a))})
     return dict(table)
 
 
+def _key(text: str) -> str:
+    """What two spellings of one code share: letters and digits only ("i.v." and "IV", "by-mouth")."""
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
 def _code(kind: str, value: str, engine: Engine, timeout: float) -> dict:
-    """The concept of scale ``kind`` that ``value`` names (its code or label, any case)."""
-    wanted = fold(checked_text(value, f"the {kind} code")).replace("_", "-")
-    for concept in scale(kind, engine=engine, timeout=timeout):
-        if wanted in (fold(concept["code"]), fold(concept["label"]), fold(concept["label"]).replace(" ", "-")):
-            return concept
-    codes = ", ".join(c["code"] for c in scale(kind, engine=engine, timeout=timeout))
+    """The concept of scale ``kind`` that ``value`` names: its code, label or an alias (``IV``,
+    ``by mouth``), in any case and punctuation."""
+    checked_text(value, f"the {kind} code")
+    wanted = _key(value)
+    concepts = scale(kind, engine=engine, timeout=timeout)
+    if wanted:
+        for concept in concepts:
+            if wanted in {_key(concept["code"]), _key(concept["label"]), *map(_key, concept["aliases"])}:
+                return concept
+    accepted = "; ".join(c["code"] + (f" ({', '.join(c['aliases'])})" if c["aliases"] else "") for c in concepts)
     shown = str(value) if len(str(value)) <= 40 else str(value)[:37] + "..."
-    raise UsageError(f"unknown {kind} {shown!r}; use one of: {codes}")
+    raise UsageError(f"unknown {kind} {shown!r}; use one of: {accepted}")
 
 
 def _supplement(name: str | None, engine: Engine, timeout: float) -> str:
@@ -147,6 +160,11 @@ def _decimal(value: str | None) -> Decimal | None:
         return Decimal(value) if value not in (None, "") else None
     except InvalidOperation:
         return None
+
+
+def _num_or_none(value: str | None) -> int | float | None:
+    number = _decimal(value)
+    return None if number is None else _number(number)
 
 
 def _number(value: Decimal) -> int | float:
@@ -193,8 +211,13 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
     under ``unknown`` with close matches, never dropped.
 
     Returns ``{"results": [{"input", "resolved", "type", "iri", "matched", "interactions":
-    [{"supplement", "severity", "severity_rank", "via", "interactant", "effect", "mechanism",
-    "recommendation", "quote", "quotes", "statement"}]}], "unknown": [{"input", "suggestions"}]}``.
+    [{"supplement", "severity", "severity_rank", "likelihood", "likelihood_rank", "basis", "via",
+    "interactant", "effect", "mechanism", "recommendation", "quote", "quotes", "statement"}]}],
+    "unknown": [{"input", "suggestions"}]}``.
+
+    ``likelihood`` is how likely the text says the interaction is (``probable``, ``possible``,
+    ``uncertain``; ``not stated`` for a graph built without it, rank None); ``basis`` is
+    ``stated`` when the monograph names the drug or its class.
 
     :raises UsageError: for an empty list; :raises NotFound: for an unknown ``supplement``.
     """
@@ -232,6 +255,9 @@ def _check_one(engine: Engine, raw: str, match, supplement_name: str, timeout: f
             "supplement": first["substance"],
             "severity": first["severity"],
             "severity_rank": _int(first["severity_rank"]),
+            "likelihood": first.get("likelihood") or "not stated",
+            "likelihood_rank": _int(first.get("likelihood_rank")),
+            "basis": "stated",
             "via": _via(edges, match.iri, first["interactant_iri"]),
             "interactant": first["interactant"],
             "interactant_type": first["interactant_type"],
@@ -325,6 +351,7 @@ def evidence(level: str | None = None, supplement: str | None = None, *, at_leas
             "level_label": first["evidence_label"],
             "level_rank": _int(first["evidence_rank"]),
             "statement": statement,
+            "quotes": quotes,
         })
     out.sort(key=lambda r: (-(r["level_rank"] or 0), r["supplement"], fold(r["condition"]), r["statement"]))
     return out
@@ -333,7 +360,8 @@ def evidence(level: str | None = None, supplement: str | None = None, *, at_leas
 def precautions(supplement: str | None = None, *, min_strength: str | None = None, engine: Engine | None = None,
                 graph=None, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
     """Who should avoid or be careful with a supplement: ``[{"supplement", "subject", "strength",
-    "rationale", "quote", "subject_type", "strength_rank", "statement"}]``, strongest first
+    "rationale", "quote", "subject_type", "strength_rank", "statement", "quotes", "subject_iri",
+    "subject_min_age", "subject_max_age"}]``, strongest first
     (strength: do-not-use, avoid, caution).
 
     :raises UsageError: for an unknown ``min_strength``; :raises NotFound: for an unknown supplement.
@@ -354,6 +382,10 @@ def precautions(supplement: str | None = None, *, min_strength: str | None = Non
             "subject_type": first["subject_type"],
             "strength_rank": _int(first["strength_rank"]),
             "statement": statement,
+            "quotes": quotes,
+            "subject_iri": first["subject_iri"],
+            "subject_min_age": _num_or_none(first.get("subject_min_age")),
+            "subject_max_age": _num_or_none(first.get("subject_max_age")),
         })
     out.sort(key=lambda r: (-(r["strength_rank"] or 0), r["supplement"], fold(r["subject"]), r["statement"]))
     return out
@@ -381,19 +413,30 @@ def _checked_number(value: Any, what: str, low: float, high: float, *, low_inclu
     return number
 
 
+#: Mass units in milligrams, to compare limits stated in different units.
+_MG = {"g": Decimal(1000), "mg": Decimal(1), "mcg": Decimal("0.001")}
+#: Periods in days, to compare limits stated per day and per week.
+_DAYS = {"day": Decimal(1), "week": Decimal(7), "hour": Decimal(1) / 24, "month": Decimal(30), "year": Decimal(365)}
+
+
 def dose(supplement: str, route: str, age: float | int | str | Decimal, weight_kg: float | int | str | Decimal | None = None,
          *, engine: Engine | None = None, graph=None, timeout: float = DEFAULT_TIMEOUT) -> dict:
-    """The maximum amount per period the stated safety limits allow for a person.
+    """The maximum amount per period the stated safety limits allow for a person: the smallest of
+    every limit that applies.
 
-    Only limits of ``supplement`` by ``route`` (a route code or label) whose stated age range
-    covers ``age`` (in years, compared in completed years: "aged 3 to 18" covers 3.0 up to, not
-    including, 19) and whose rating is safe (likely or possibly safe) are considered. Where more
-    than one applies, the band that starts at the highest age wins (an 18-year-old gets a limit
-    stated for "18 and over", not one for "aged 3 to 18"), then the safer rating, then the smaller
-    amount. A limit per kg of body weight needs ``weight_kg`` and is multiplied by it.
+    A limit applies when it is of ``supplement`` by ``route`` (a route code, label or alias such as
+    ``IV`` or ``by mouth``), rated safe (likely or possibly safe) and its stated age range covers
+    ``age`` (in completed years: "aged 3 to 18" covers 3.0 up to, not including, 19), so an age
+    inside two bands has both. The ceiling for adults by that route (a safe limit whose band starts
+    above ``age`` and has no upper end) applies to a younger person too, once some band covers
+    their age: a child's per-kg limit never exceeds it. A limit per kg of body weight needs
+    ``weight_kg`` and is multiplied by it. Of the limits that apply, the smallest daily amount wins;
+    ``rule`` names each one and which won, ``limits`` lists them.
 
     Returns ``{"amount", "unit", "per", "rule", "quote", "supplement", "route", "population",
-    "age_years", "weight_kg", "limit_amount", "per_kg", "rating", "statement"}``.
+    "age_years", "weight_kg", "limit_amount", "per_kg", "rating", "statement", "limits": [{"statement",
+    "population", "limit", "amount", "unit", "per", "applies", "won"}]}``; amounts of a gram or more
+    are in g.
 
     For a limit of 0.7 g per kg of body weight per day for ages 3 to 18, ``dose(s, "oral", 10, 30)``
     gives ``{"amount": 21, "unit": "g", "per": "day", ...}``.
@@ -412,42 +455,94 @@ def dose(supplement: str, route: str, age: float | int | str | Decimal, weight_k
     name = _supplement(supplement, engine, timeout)
     params = {"supplement": name, "route_code": route_concept["code"], "population_name": "", "age_years": age_years}
     limits = _limits(_rows(engine, "safety-limits", params, timeout))
-    safe = [lim for lim in limits if (lim["rating_rank"] or 0) >= 1]
-    if not safe:
+    covering = [lim for lim in limits if (lim["rating_rank"] or 0) >= 1]
+    if not covering:
         raise NoApplicableLimit(_no_limit_message(engine, name, route_concept, age_years, limits, timeout))
-    best = sorted(safe, key=lambda lim: (-(lim["min_age"] if lim["min_age"] is not None else Decimal(-1)),
-                                         -(lim["rating_rank"] or 0), lim["max_amount"], lim["statement"]))[0]
-    per = _PERIODS.get(best["period"] or "", best["period"] or "")
-    who = _who(best)
-    rating = (best["rating"] or "").replace("-", " ")
-    if best["per_kg"]:
-        if weight is None:
-            raise UsageError(f"the limit for {who} is per kg of body weight ({_show(best['max_amount'])} {best['unit']}/kg"
-                             f" per {per}); give the weight in kg")
-        amount = best["max_amount"] * weight
-        rule = (f"at most {_show(best['max_amount'])} {best['unit']} per kg of body weight per {per} for {who} by the "
-                f"{route_concept['code']} route ({rating}): {_show(best['max_amount'])} {best['unit']}/kg × "
-                f"{_show(weight)} kg = {_show(amount)} {best['unit']} per {per}")
-    else:
-        amount = best["max_amount"]
-        rule = (f"at most {_show(amount)} {best['unit']} per {per} for {who} by the {route_concept['code']} route "
-                f"({rating}); not scaled by body weight")
+    applied = [(lim, f"covers age {_show(age_years)}") for lim in covering]
+    every = _limits(_rows(engine, "safety-limits", {"supplement": name, "route_code": route_concept["code"]}, timeout))
+    seen = {lim["statement"] for lim in covering}
+    for lim in every:
+        if (lim["statement"] not in seen and (lim["rating_rank"] or 0) >= 1 and lim["max_age"] is None
+                and lim["min_age"] is not None and lim["min_age"] > age_years):
+            applied.append((lim, "the ceiling for older people by this route"))
+    missing = [lim for lim, _why in applied if lim["per_kg"]] if weight is None else []
+    if missing:
+        lim = missing[0]
+        raise UsageError(f"the limit for {_who(lim)} is per kg of body weight ({_show(lim['max_amount'])} "
+                         f"{lim['unit']}/kg per {_per(lim)}); give the weight in kg")
+    worked = [_worked(lim, why, weight) for lim, why in applied]
+    units = {w["unit"] for w in worked}
+    if len(units) > 1 and not units <= set(_MG):
+        raise QueryError(f"the limits that apply are in units that cannot be compared ({', '.join(sorted(units))})")
+    best = min(worked, key=lambda w: (w["daily"], -(w["lim"]["rating_rank"] or 0), w["lim"]["statement"]))
+    for w in worked:
+        w["won"] = w is best
+    lim = best["lim"]
+    amount, unit = _readable(best["amount"], best["unit"])
+    rule = f"at most {best['text']}"
+    if not lim["per_kg"]:
+        rule += ", not scaled by body weight"
+    others = sorted((w for w in worked if not w["won"]), key=lambda w: (w["daily"], w["lim"]["statement"]))
+    if others:
+        rule = (f"the smallest of {len(worked)} stated limits that apply: {rule}; also applies, larger: "
+                + "; ".join(w["text"] for w in others))
     return {
         "amount": _number(amount),
-        "unit": best["unit"],
-        "per": per,
+        "unit": unit,
+        "per": best["per"],
         "rule": rule,
-        "quote": QUOTE_SEPARATOR.join(best["quotes"]),
-        "supplement": best["substance"],
+        "quote": QUOTE_SEPARATOR.join(lim["quotes"]),
+        "quotes": lim["quotes"],
+        "supplement": lim["substance"],
         "route": route_concept["code"],
-        "population": best["population"] or "",
+        "population": lim["population"] or "",
         "age_years": _number(age_years),
         "weight_kg": None if weight is None else _number(weight),
-        "limit_amount": _number(best["max_amount"]),
-        "per_kg": best["per_kg"],
-        "rating": best["rating"] or "",
-        "statement": best["statement"],
+        "limit_amount": _number(lim["max_amount"]),
+        "per_kg": lim["per_kg"],
+        "rating": lim["rating"] or "",
+        "statement": lim["statement"],
+        "limits": [{"statement": w["lim"]["statement"], "population": w["lim"]["population"] or "",
+                    "limit": f"{_show(w['lim']['max_amount'])} {w['lim']['unit']}{'/kg' if w['lim']['per_kg'] else ''}"
+                             f" per {w['per']}",
+                    "amount": _number(_readable(w["amount"], w["unit"])[0]), "unit": _readable(w["amount"], w["unit"])[1],
+                    "per": w["per"], "applies": w["why"], "won": w["won"]} for w in worked],
     }
+
+
+def _per(lim: dict) -> str:
+    return _PERIODS.get(lim["period"] or "", lim["period"] or "")
+
+
+def _worked(lim: dict, why: str, weight: Decimal | None) -> dict:
+    """One applicable limit worked out for this person: amount, its daily rate (for comparing) and
+    the words of the rule."""
+    per = _per(lim)
+    rating = (lim["rating"] or "").replace("-", " ")
+    if lim["per_kg"]:
+        amount = lim["max_amount"] * weight
+        shown, shown_unit = _readable(amount, lim["unit"])
+        text = (f"{_show(lim['max_amount'])} {lim['unit']} per kg of body weight per {per} for {_who(lim)} "
+                f"({rating}; {why}): {_show(lim['max_amount'])} {lim['unit']}/kg × {_show(weight)} kg = "
+                f"{_show(shown)} {shown_unit} per {per}")
+    else:
+        amount = lim["max_amount"]
+        text = f"{_show(amount)} {lim['unit']} per {per} for {_who(lim)} ({rating}; {why})"
+    days = _DAYS.get(per, Decimal(1))
+    daily = amount * _MG.get(lim["unit"], Decimal(1)) / days
+    return {"lim": lim, "why": why, "amount": amount, "unit": lim["unit"], "per": per, "daily": daily, "text": text}
+
+
+def _readable(amount: Decimal, unit: str) -> tuple[Decimal, str]:
+    """A mass of a gram or more in g, less than a gram in mg (less than a milligram in mcg)."""
+    if unit not in _MG:
+        return amount, unit
+    mg = amount * _MG[unit]
+    if mg >= 1000:
+        return mg / 1000, "g"
+    if mg >= 1 or unit != "mcg":
+        return mg, "mg"
+    return amount, unit
 
 
 def _limits(rows: list[dict]) -> list[dict]:

@@ -61,7 +61,7 @@ def register(sub) -> None:
                     "Nothing is extrapolated: where no stated limit covers the route and age, kg dose says so and "
                     "exits 1. Exit 2 on bad input (unknown supplement or route, impossible age or weight).")
     d.add_argument("--supplement", required=True, metavar="S", help="the supplement")
-    d.add_argument("--route", required=True, metavar="R", help="route code: oral, intravenous, enteral-tube, topical")
+    d.add_argument("--route", required=True, metavar="R", help="route: oral, intravenous, enteral-tube, topical, or as clinicians write it (PO, by mouth, IV, i.v., feeding tube, ...)")
     d.add_argument("--age", required=True, metavar="YEARS", help="age in years (decimals allowed)")
     d.add_argument("--weight-kg", metavar="KG", help="body weight in kg (needed for limits per kg of body weight)")
     add_engine_options(d, limit=False)
@@ -98,8 +98,8 @@ def run_interactions(args: argparse.Namespace) -> int:
     return 1 if hits else 0
 
 
-_FLAT_COLUMNS = ["input", "status", "resolved", "type", "supplement", "severity", "via", "interactant", "effect",
-                 "mechanism", "recommendation", "quote", "suggestions"]
+_FLAT_COLUMNS = ["input", "status", "resolved", "type", "supplement", "severity", "likelihood", "basis", "via",
+                 "interactant", "effect", "mechanism", "recommendation", "quote", "suggestions"]
 
 
 def _flat_rows(report: dict) -> list[dict]:
@@ -110,7 +110,7 @@ def _flat_rows(report: dict) -> list[dict]:
             rows.append({**base, "status": "no interaction found"})
         for i in r["interactions"]:
             rows.append({**base, "status": "interaction", "supplement": i["supplement"], "severity": i["severity"],
-                         "via": " > ".join(i["via"]), "interactant": i["interactant"], "effect": i["effect"],
+                         "likelihood": i["likelihood"], "basis": i["basis"], "via": " > ".join(i["via"]), "interactant": i["interactant"], "effect": i["effect"],
                          "mechanism": i["mechanism"], "recommendation": i["recommendation"], "quote": i["quote"]})
     for u in report["unknown"]:
         rows.append({"input": u["input"], "status": "not found", "suggestions": "; ".join(u["suggestions"])})
@@ -124,7 +124,8 @@ def _interactions_table(report: dict) -> str:
     for r in report["results"]:
         drug = f"{r['resolved']} ({r['type']})"
         if not r["interactions"]:
-            rows.append({"input": r["input"], "drug": drug, "supplement": "-", "severity": "none found", "via": "-",
+            rows.append({"input": r["input"], "drug": drug, "supplement": "-", "severity": "none found",
+                         "likelihood": "-", "via": "-",
                          "effect": "no interaction recorded", "recommendation": "-", "source": ""})
         for i in r["interactions"]:
             if i["statement"] not in number:
@@ -132,9 +133,11 @@ def _interactions_table(report: dict) -> str:
                 number[i["statement"]] = len(sources)
             rows.append({"input": r["input"], "drug": drug, "supplement": i["supplement"],
                          "severity": i["severity"].upper() if i["severity"] == "major" else i["severity"],
+                         "likelihood": i["likelihood"],
                          "via": " > ".join(i["via"]) or "(direct)", "effect": i["effect"],
                          "recommendation": i["recommendation"], "source": f"[{number[i['statement']]}]"})
-    lines = [table(rows, ["input", "drug", "supplement", "severity", "via", "effect", "recommendation", "source"],
+    lines = [table(rows, ["input", "drug", "supplement", "severity", "likelihood", "via", "effect", "recommendation",
+                          "source"],
                    max_width=60)] if rows else []
     if sources:
         lines.append("")

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "build",
     "query",
     "clinical",
+    "check",
     "ingest",
     "paths",
     "export",
@@ -54,6 +55,7 @@ class _VersionAction(argparse.Action):
 COMMANDS = {
     "build": "build", "validate": "build", "query": "query", "sparql": "query",
     "interactions": "clinical", "evidence": "clinical", "precautions": "clinical", "dose": "clinical",
+    "check": "check",
     "ingest": "ingest", "path": "paths", "explain": "paths", "neighbours": "paths", "neighbors": "paths",
     "centrality": "paths", "metapaths": "paths", "export": "export", "viz": "viz", "serve": "serve",
     "load": "serve", "synth": "synth",

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.curation.layout import Paragraph, Section, _BLOCK_HEADER, sentences
-from kg.curation.phrases import lower_first, split_name
+from kg.curation.phrases import graded_cues, lower_first, split_name
 from kg.curation.draft import Draft, _sentence_text
 
 
@@ -91,10 +91,16 @@ def _close_item(draft: Draft, item: _Item | None) -> None:
     interactant = _interactant(draft, item, bool(members))
     for name, brands in members:
         draft.entity(lower_first(name), "Drug", brands=brands, member_of=[interactant])
-    effect, mechanism = _effect_and_mechanism([_sentence_text(text, s) for s in other_sents])
+    said = [_sentence_text(text, s) for s in other_sents]
+    effect, mechanism = _effect_and_mechanism(said)
+    graded = graded_cues(" ".join(said), "likelihood")
+    if not graded:
+        draft.note(text.count("\n", 0, item.span[0]) + 1, f"interaction with {interactant}: no wording says how likely "
+                   "it is; drafted as 'possible', review")
     draft.record("interactions", f"int-{interactant}", {
         "interactant": interactant,
         "severity": item.block.severity,
+        "likelihood": graded[0][0] if graded else "possible",
         "effect": effect,
         "mechanism": mechanism,
         "recommendation": item.block.advice,

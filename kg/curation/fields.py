@@ -176,6 +176,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
     "interactions": {
         "interactant": (_ref("Drug", "DrugClass"), True),
         "severity": (_code("severity"), True),
+        "likelihood": (_code("likelihood"), True),
         "effect": (_str, True),
         "mechanism": (_str, False),
         "recommendation": (_str, True),

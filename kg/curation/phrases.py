@@ -271,3 +271,26 @@ def name_parts(name: str) -> tuple[str, list[str], str | None]:
         label, synonyms = main, aliases
     synonyms = [lower_first(s) for s in synonyms if s.lower() != label.lower()]
     return lower_first(label), synonyms, description
+
+
+def graded_cues(text: str, scheme: str) -> list[tuple[str, int, str]]:
+    """The concepts of the ranked ``scheme`` (``likelihood``) whose wording cues occur in ``text``,
+    weakest first: ``[(code, rank, cue)]``, one per concept (its first cue in the text).
+
+    >>> graded_cues("There is some concern that it might decrease ... too soon to know", "likelihood")
+    [('uncertain', 1, 'some concern'), ('possible', 2, 'might')]
+    """
+    from kg import schema
+
+    scheme_iri = schema.SCHEMES[scheme]
+    found = []
+    for code, cues in schema.cues(scheme_iri).items():
+        hits = []
+        for cue in cues:
+            m = re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, cue.split())) + r"(?!\w)", text, re.I)
+            if m:
+                hits.append((m.start(), cue))
+        if hits:
+            rank = schema.concepts(scheme_iri)[code].rank or 0
+            found.append((code, rank, min(hits)[1]))
+    return sorted(found, key=lambda f: (f[1], f[0]))

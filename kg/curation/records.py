@@ -21,6 +21,7 @@ from kg.curation.model import Entity, FORMAT, MAX_FILE_BYTES, Monograph, Quote, 
 from kg.curation.yamlfile import LineDict, read_yaml
 from kg.fileio import local_path, read_regular_file
 from kg.curation.provenance import SourceText
+from kg.curation.phrases import graded_cues
 from kg.vocab import ENTITY_TYPES  # defined beside the entity classes; records name their types
 
 # --------------------------------------------------------------------------------------------
@@ -363,8 +364,20 @@ def _records(doc, ctx: _Ctx, text, sections, entities: dict[str, Entity], substa
             if "quote" not in item:
                 raise ctx.fail("missing field 'quote' (every statement needs its source quote)", record=rid, line=item.line)
             quotes = _quotes(item["quote"], ctx, text, sections, rid, item.line)
+            if "likelihood" in fields:
+                _not_overstated(fields["likelihood"], quotes, ctx, rid, item.line)
             out.append(Record(kind=kind, id=rid, fields=fields, quotes=quotes, line=item.line))
     return out
+
+
+def _not_overstated(likelihood, quotes: list[Quote], ctx: _Ctx, rid: str, line: int) -> None:
+    """A likelihood may not be stronger than the weakest one the quotes' wording marks: "some concern
+    ... too soon to know" is uncertain, whatever else the sentence says."""
+    weakest = graded_cues(" ".join(q.text for q in quotes), "likelihood")
+    if weakest and (likelihood.rank or 0) > weakest[0][1]:
+        code, _rank, cue = weakest[0]
+        raise ctx.fail(f"likelihood {likelihood.code!r} overstates the quote, which says {cue!r} "
+                       f"(likelihood {code!r} or weaker)", record=rid, line=line)
 
 
 def _cross_checks(kind: str, fields: dict) -> None:

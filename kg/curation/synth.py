@@ -526,7 +526,7 @@ def monograph(world: World, index: int) -> tuple[dict[str, Any], str]:
             quotes.setdefault(target.id, [listing])
         pieces.append(text.say(_SEVERITY_LINES[severity] + "."))
         interactions.append({
-            "id": f"int-{target.id}", "interactant": target.id, "severity": severity,
+            "id": f"int-{target.id}", "interactant": target.id, "severity": severity, "likelihood": "possible",
             "effect": f"{S} might change how well {target.label} work.",
             "mechanism": f"Both affect {shared.label}.",
             "recommendation": _SEVERITY_LINES[severity].split("Interaction ")[1] + ".",

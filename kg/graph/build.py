@@ -54,6 +54,7 @@ FIELD_MAP: dict[str, tuple[URIRef, int]] = {
     "context": (SKG.context, _TEXT),
     "interactant": (SKG.interactant, _ENTITY),
     "severity": (SKG.severity, _CONCEPT),
+    "likelihood": (SKG.likelihood, _CONCEPT),
     "effect": (SKG.effect, _TEXT),
     "mechanism": (SKG.mechanism, _TEXT),
     "recommendation": (SKG.recommendation, _TEXT),
