@@ -74,6 +74,7 @@ class SKG(DefinedNamespace):
     SourceText: URIRef
     Section: URIRef
     Mapping: URIRef
+    ReferenceClass: URIRef
 
     # --- SKOS concept schemes and their concept classes ------------------------------------
     EvidenceLevel: URIRef
@@ -127,14 +128,18 @@ class SKG(DefinedNamespace):
     DirectionNoEffect: URIRef
     DirectionInconsistent: URIRef
     DirectionWorsens: URIRef
+    DirectionCorrelated: URIRef
 
     # --- annotation / datatype properties ---------------------------------------------------
     rank: URIRef  # xsd:integer order within a scale
     wordingCue: URIRef  # words that mark a concept in a quote
     brandName: URIRef
+    saltName: URIRef
+    classificationSystem: URIRef
     description: URIRef
     minAgeYears: URIRef
     maxAgeYears: URIRef
+    reviewStatus: URIRef  # monograph -> "draft, not reviewed" (metadata.ttl of a build with drafts)
 
     # --- common statement properties -------------------------------------------------------
     monograph: URIRef  # statement -> Monograph
@@ -157,6 +162,8 @@ class SKG(DefinedNamespace):
     context: URIRef
     outcome: URIRef  # literal description of what was measured
     direction: URIRef  # -> FindingDirection
+    study: URIRef  # Finding -> Study it was observed in
+    givesSubstance: URIRef  # Study: false when the substance was not given
     coIntervention: URIRef  # -> Entity given together with the substance
     assessment: URIRef  # Finding -> EffectivenessAssessment it supports
 
@@ -215,9 +222,12 @@ class SKG(DefinedNamespace):
     memberOf: URIRef  # drug -> drug class
     subClassOfClass: URIRef  # drug class -> broader drug class
     hasMember: URIRef  # inverse of memberOf
+    inReferenceClass: URIRef  # drug -> reference class (from the reference classification)
+    correspondsToReferenceClass: URIRef  # drug class -> reference class (declared by a monograph)
 
     # mechanism relations (MechanismStatement): sub-properties of mechanismRelation
     mechanismRelation: URIRef
+    causedBy: URIRef
     classifiedAs: URIRef
     amideOf: URIRef
     formOf: URIRef

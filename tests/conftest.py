@@ -50,3 +50,20 @@ def listener():
     srv = Listener()
     yield srv
     srv.close()
+
+
+@pytest.fixture(scope="session")
+def _empty_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("cwd")
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_graph(monkeypatch, _empty_folder):
+    """Every test starts as on a fresh machine: no ``$KG_GRAPH`` and no ``./output``, so a command
+    without ``--graph`` reads the shipped monographs (kg.cli.common.choose_graph), whatever the
+    environment and folder the tests were started from. Tests that need either set them. Tables
+    are as wide as off a terminal (100 columns), whatever ``$COLUMNS`` the runner sets (pytest-xdist
+    sets 80)."""
+    monkeypatch.delenv("KG_GRAPH", raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.chdir(_empty_folder)

@@ -145,17 +145,21 @@ def test_values_clause_round_trips_hostile_values():
 def test_possibly_effective_conditions(engine):
     # "Possibly Effective for:" Burns. / Critical illness (trauma). / Treating weight loss and
     # intestinal problems in people with HIV/AIDs disease. / Soreness and swelling inside the mouth,
-    # caused by chemotherapy treatments. / Surgery.
+    # caused by chemotherapy treatments. / Surgery. The "Surgery." paragraph rates two things:
+    # "Giving glutamine intravenously (by IV) along with intravenous nutrition seems to improve
+    # immune function ... after major surgery" and "Also, giving glutamine intravenously ... after a
+    # bone marrow transplant seems to reduce the risk of infection and improve recovery".
     found = rows(engine, "evidence-by-level", supplement="glutamine", level="possibly-effective", comparison="exactly")
     assert column(found, "condition") == {"burns", "critical illness", "HIV wasting syndrome", "oral mucositis",
-                                          "major surgery"}
+                                          "major surgery", "bone marrow transplant"}
     assert column(found, "evidence_level") == {"possibly-effective"}
 
 
 def test_at_least_possibly_effective_goes_through_the_rank(engine):
-    # Nothing in the text is rated better than "Possibly Effective", so "at least" finds the same five.
+    # Nothing in the text is rated better than "Possibly Effective", so "at least" finds the same
+    # six (five headings, the "Surgery." one rating surgery and bone marrow transplant).
     at_least = rows(engine, "evidence-by-level", supplement="GLUTAMINE", level="possibly-effective")
-    assert len(column(at_least, "condition")) == 5
+    assert len(column(at_least, "condition")) == 6
     assert {int(r["evidence_rank"]) for r in at_least} == {1}
 
 
@@ -377,13 +381,14 @@ def test_provenance_offsets_point_at_the_quotes(engine):
 def test_statistics(engine):
     counts = {(r["kind"], r["type"]): int(r["count"]) for r in rows(engine, "statistics")}
     # three "interact(s) with GLUTAMINE" sentences; seven headings under "Special Precautions &
-    # Warnings:"; the adult oral, adult IV and children's limits; two "For ..." doses; 5 + 4 + 8
-    # rated conditions; one substance.
+    # Warnings:"; the adult oral, adult IV and children's limits; two "For ..." doses; 6 + 4 + 8
+    # rated conditions (the "Surgery." paragraph rates major surgery and bone marrow transplant);
+    # one substance.
     assert counts[("statement", "interaction")] == 3
     assert counts[("statement", "precaution")] == 7
     assert counts[("statement", "safety limit")] == 3
     assert counts[("statement", "dosing regimen")] == 2
-    assert counts[("statement", "effectiveness assessment")] == 17
+    assert counts[("statement", "effectiveness assessment")] == 18
     assert counts[("entity", "substance")] == 1
 
 
@@ -406,7 +411,7 @@ def test_query_list(capsys):
     assert main(["query", "--list", "--format", "json"]) == 0
     listed = {q["name"]: q for q in json.loads(capsys.readouterr().out)}
     drug = listed["drug-interactions"]
-    assert set(drug) == {"name", "title", "description", "parameters", "example"}
+    assert set(drug) == {"name", "title", "description", "parameters", "example", "audience"}
     assert drug["parameters"][0] == {"name": "drug", "type": "string", "default": None, "required": True,
                                      "description": drug["parameters"][0]["description"]}
 

@@ -33,14 +33,14 @@ ENTITY_TYPES = {
     "ChemicalEntity", "Protein", "BiologicalProcess", "Organism", "DosageForm",
 }
 ENTITY_KEYS = {
-    "id", "type", "label", "synonyms", "brands", "member_of", "description", "min_age_years",
-    "max_age_years", "xrefs", "quote",
+    "id", "type", "label", "synonyms", "brands", "salts", "member_of", "reference_classes", "description",
+    "min_age_years", "max_age_years", "xrefs", "quote",
 }
 COMMON = {"id", "substance", "quote"}
 RECORD_KEYS = {
     "effectiveness": {"condition", "level", "routes", "population", "summary"},
     "findings": {"assessment", "condition", "outcome", "direction", "routes", "population",
-                 "co_intervention"},
+                 "co_intervention", "study"},
     "claimed_uses": {"condition", "population", "context"},
     "interactions": {"interactant", "severity", "likelihood", "effect", "mechanism", "recommendation"},
     "precautions": {"subject", "strength", "rationale"},
@@ -52,7 +52,7 @@ RECORD_KEYS = {
     "mechanisms": {"subject", "relation", "object", "context"},
     "physiology": {"subject", "relation", "object", "proportion"},
     "studies": {"design", "sample_size", "population", "intervention", "measured", "outcome",
-                "effect_size", "effect_size_unit", "study_count", "citation_count"},
+                "effect_size", "effect_size_unit", "study_count", "citation_count", "gives_substance"},
 }
 #: Record fields holding entity ids.
 ENTITY_REF_FIELDS = {
@@ -62,7 +62,7 @@ ENTITY_REF_FIELDS = {
 CODES = {
     "level": {"effective", "likely-effective", "possibly-effective", "insufficient-evidence",
               "possibly-ineffective", "likely-ineffective", "ineffective"},
-    "direction": {"improves", "no-effect", "inconsistent", "worsens"},
+    "direction": {"improves", "no-effect", "inconsistent", "worsens", "correlated"},
     "severity": {"major", "moderate", "minor"},
     "strength": {"do-not-use", "avoid", "caution"},
     "rating": {"likely-safe", "possibly-safe", "possibly-unsafe", "likely-unsafe", "unsafe"},
@@ -72,7 +72,7 @@ CODES = {
 MECHANISM_RELATIONS = {
     "classifiedAs", "amideOf", "formOf", "convertedTo", "brokenDownBy", "brokenDownIn",
     "carrierOf", "precursorOf", "buildingBlockOf", "sourceOf", "fuels", "lowers", "raises",
-    "affects", "protects", "supports", "producedCommerciallyBy",
+    "affects", "protects", "supports", "producedCommerciallyBy", "causedBy",
 }
 PHYSIOLOGY_RELATIONS = {"producedIn", "distributedBy", "usedBy", "mostAbundantIn"}
 CURIE_PREFIXES = {"CHEBI", "DRUGBANK", "MESH", "PUBCHEM.COMPOUND", "RXNORM", "ATC", "WIKIDATA", "UMLS"}
@@ -236,10 +236,13 @@ def test_glutamine_record_counts():
     """The glutamine monograph's effectiveness ratings, as the source text lists them."""
     doc, _ = load(DATA_FILES[0])
     levels = [r["level"] for r in doc["effectiveness"]]
-    assert levels.count("possibly-effective") == 5
+    # Five "Possibly Effective for" paragraphs; "Surgery." rates two things: major surgery and, in
+    # "Also, giving glutamine intravenously ... after a bone marrow transplant seems to reduce the
+    # risk of infection", bone marrow transplant.
+    assert levels.count("possibly-effective") == 6
     assert levels.count("possibly-ineffective") == 4
     assert levels.count("insufficient-evidence") == 8
-    assert len(levels) == 17
+    assert len(levels) == 18  # 17 paragraphs, one of them rating two conditions
     assert {r["severity"] for r in doc["interactions"]} == {"moderate"}
     assert len(doc["interactions"]) == 3
     assert len(doc["precautions"]) == 7

@@ -43,7 +43,7 @@ def test_the_tour_has_the_commands_the_issue_names():
 
 
 def test_every_example_prints_what_the_readme_shows(tmp_path):
-    env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "200"}
+    env = {**os.environ, "PYTHONUTF8": "1", "COLUMNS": "100"}  # as off a terminal: what a page shows unscrolled
     for argv, shown in _examples():
         assert argv[0] == "kg", argv
         done = subprocess.run([sys.executable, "-m", "kg", *argv[1:]], capture_output=True, text=True,

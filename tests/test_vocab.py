@@ -55,13 +55,13 @@ SCALES = {
 CODES = {
     SKG.RouteScheme: {"oral", "intravenous", "enteral-tube", "topical"},
     SKG.UnitScheme: {"g", "mg", "mcg", "mL", "IU"},
-    SKG.FindingDirectionScheme: {"improves", "no-effect", "inconsistent", "worsens"},
+    SKG.FindingDirectionScheme: {"improves", "no-effect", "inconsistent", "worsens", "correlated"},
 }
 # The relation names docs/data-format.md allows in mechanisms and physiology records.
 MECHANISM_RELATIONS = {
     "classifiedAs", "amideOf", "formOf", "convertedTo", "brokenDownBy", "brokenDownIn",
     "carrierOf", "precursorOf", "buildingBlockOf", "sourceOf", "fuels", "lowers", "raises",
-    "affects", "protects", "supports", "producedCommerciallyBy",
+    "affects", "protects", "supports", "producedCommerciallyBy", "causedBy",
 }
 PHYSIOLOGY_RELATIONS = {"producedIn", "distributedBy", "usedBy", "mostAbundantIn"}
 

@@ -102,9 +102,13 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
                     "effect": i["effect"], "mechanism": i["mechanism"], "recommendation": i["recommendation"],
                     "statement": i["statement"],
                     "sources": cite(i["statement"], "interaction", i["quotes"]),
+                    **({"classification_source": i["classification_source"], "basis_note": i["basis_note"]}
+                       if i["basis"] == "classification" else {}),
+                    **({"note": r["note"]} if r.get("note") else {}),
                 })
+    # most severe, then most likely, then what the monograph states before what a classification adds
     found_interactions.sort(key=lambda i: (-(i["severity_rank"] or 0), -(i["likelihood_rank"] or 0),
-                                           i["supplement"], i["drug"]))
+                                           i["basis"] != "stated", i["supplement"], i["drug"]))
     checked = chosen or sorted({i["supplement"] for i in found_interactions})
 
     condition_iris: dict[str, str] = {}

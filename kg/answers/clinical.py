@@ -217,7 +217,11 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
 
     ``likelihood`` is how likely the text says the interaction is (``probable``, ``possible``,
     ``uncertain``; ``not stated`` for a graph built without it, rank None); ``basis`` is
-    ``stated`` when the monograph names the drug or its class.
+    ``stated`` when the monograph names the drug or its class, ``classification`` when the drug
+    meets the interaction only because the reference classification puts it in a class the
+    monograph's drug class corresponds to: such an entry adds ``classification_source`` (the
+    reference classes: id, label, system, class, source) and ``basis_note``, a sentence saying
+    the monograph did not name the drug. A name that is a salt adds ``note`` to its result.
 
     :raises UsageError: for an empty list; :raises NotFound: for an unknown ``supplement``.
     """
@@ -247,30 +251,67 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
 def _check_one(engine: Engine, raw: str, match, supplement_name: str, timeout: float) -> dict:
     rows = _rows(engine, "entity-interactions", {"entity_iri": match.iri, "supplement": supplement_name}, timeout)
     edges = _rows(engine, "entity-classes", {"entity_iri": match.iri}, timeout)
-    found = []
-    for statement, group in _group(rows, "interaction").items():
-        first = group[0]
-        quotes = _quotes(group)
-        found.append({
-            "supplement": first["substance"],
-            "severity": first["severity"],
-            "severity_rank": _int(first["severity_rank"]),
-            "likelihood": first.get("likelihood") or "not stated",
-            "likelihood_rank": _int(first.get("likelihood_rank")),
-            "basis": "stated",
-            "via": _via(edges, match.iri, first["interactant_iri"]),
-            "interactant": first["interactant"],
-            "interactant_type": first["interactant_type"],
-            "effect": first["effect"] or "",
-            "mechanism": first["mechanism"] or "",
-            "recommendation": first["recommendation"] or "",
-            "quote": QUOTE_SEPARATOR.join(quotes),
-            "quotes": quotes,
-            "statement": statement,
-        })
-    found.sort(key=lambda i: (-(i["severity_rank"] or 0), i["supplement"], i["interactant"], i["statement"]))
-    return {"input": raw, "resolved": match.label, "type": _TYPE_LABEL.get(match.type, match.type),
-            "iri": match.iri, "matched": match.matched, "match_kind": match.kind, "interactions": found}
+    found = [_interaction(statement, group, "stated", _via(edges, match.iri, group[0]["interactant_iri"]))
+             for statement, group in _group(rows, "interaction").items()]
+    if match.type == "Drug":
+        classified = _rows(engine, "classified-interactions",
+                           {"entity_iri": match.iri, "supplement": supplement_name}, timeout)
+        stated = {i["statement"] for i in found}
+        for statement, group in _group(classified, "interaction").items():
+            if statement not in stated:
+                found.append(_classified(match.label, statement, group))
+    found.sort(key=lambda i: (-(i["severity_rank"] or 0), i["basis"] != "stated", i["supplement"], i["interactant"],
+                              i["statement"]))
+    result = {"input": raw, "resolved": match.label, "type": _TYPE_LABEL.get(match.type, match.type),
+              "iri": match.iri, "matched": match.matched, "match_kind": match.kind, "interactions": found}
+    if match.kind == "salt":
+        result["note"] = f"{match.matched} is a salt of {match.label}: what is recorded for {match.label} applies."
+    return result
+
+
+def _interaction(statement: str, group: list[dict], basis: str, via: list[str]) -> dict:
+    first = group[0]
+    quotes = _quotes(group)
+    return {
+        "supplement": first["substance"],
+        "severity": first["severity"],
+        "severity_rank": _int(first["severity_rank"]),
+        "likelihood": first.get("likelihood") or "not stated",
+        "likelihood_rank": _int(first.get("likelihood_rank")),
+        "basis": basis,
+        "via": via,
+        "interactant": first["interactant"],
+        "interactant_type": first["interactant_type"],
+        "effect": first["effect"] or "",
+        "mechanism": first["mechanism"] or "",
+        "recommendation": first["recommendation"] or "",
+        "quote": QUOTE_SEPARATOR.join(quotes),
+        "quotes": quotes,
+        "statement": statement,
+    }
+
+
+def _classified(drug: str, statement: str, group: list[dict]) -> dict:
+    """An interaction the drug meets only through the reference classification, said so."""
+    sources = {}
+    for r in group:
+        sources.setdefault(r["classification_id"], {
+            "id": r["classification_id"], "label": r["classification"], "system": r["classification_system"],
+            "class": r["class"], "source": r["classification_source"]})
+    classification_source = [sources[k] for k in sorted(sources)]
+    first = group[0]
+    named = ", ".join(f"{s['system']} {s['label']} ({s['id']})" for s in classification_source)
+    via = [f"{classification_source[0]['label']} ({classification_source[0]['id']}, reference classification)",
+           first["class"]]
+    if first["interactant"] != first["class"]:
+        via.append(first["interactant"])
+    entry = _interaction(statement, group, "classification", via)
+    entry["classification_source"] = classification_source
+    entry["basis_note"] = (
+        f"The {first['substance']} monograph does not name {drug}. It states this interaction for "
+        f"{first['interactant']}; {drug} is counted among them only because the project's reference "
+        f"classification lists it under {named}.")
+    return entry
 
 
 def _via(edges: list[dict], start: str, target: str) -> list[str]:

@@ -79,6 +79,41 @@ def direct_statements(G, source: str, target: str) -> list[Path]:
     return found
 
 
+def _cause_steps(G, node: str) -> list[Step]:
+    """The ``causedBy`` statements from ``node`` (a condition) to what the text says causes it."""
+    return [s for s in steps_from(G, node) if s.forward and G.edges[s.edge].get("relation") == str(SKG.causedBy)]
+
+
+def through_causes(G, source: str, target: str) -> list[Path]:
+    """Statements from (a class of) one end to a condition that the text says is caused by (a
+    class of) the other: "supplement -assessed for-> a condition caused by a drug class -caused
+    by-> the class <-member of- a drug". Both directions are tried; each path is walked from
+    ``source``.
+    """
+    _check_ends(G, source, target)
+    found = []
+    for a, b, flip in ((source, target, False), (target, source, True)):
+        up_a, up_b = class_chains(G, a), class_chains(G, b)
+        for x, chain_a in up_a.items():
+            for s in steps_from(G, x):
+                if G.edges[s.edge].get("kind") in MECHANISM_KINDS:
+                    continue  # a clinical statement about the condition, not another cause
+                for cause in _cause_steps(G, s.target):
+                    if cause.target not in up_b:
+                        continue
+                    path = chain_a + (s, cause) + _down(G, up_b[cause.target])
+                    if len({path[0].source, *(t.target for t in path)}) != len(path) + 1:
+                        continue
+                    found.append(_reversed(path) if flip else path)
+    found = list(dict.fromkeys(found))
+    found.sort(key=len)
+    return found
+
+
+def _reversed(path: Path) -> Path:
+    return tuple(Step(s.target, s.source, s.key, not s.forward) for s in reversed(path))
+
+
 @dataclass
 class Explanation:
     """Why ``source`` and ``target`` are connected."""
@@ -88,6 +123,7 @@ class Explanation:
     max_hops: int
     direct: list[Path]
     paths: list[Path]
+    causes: list[Path] = ()  # statements about a condition the text says the other end causes
 
 
 def _explains(G, path: Path) -> bool:
@@ -100,9 +136,11 @@ def explain(G: nx.MultiDiGraph, source: str, target: str, *, max_hops: int = DEF
 
     A mechanism path has two or more steps, uses only mechanism, physiology and class membership
     edges, and at least one step is a mechanism or physiology statement: a direct edge alone, or
-    a chain of memberships alone, explains nothing.
+    a chain of memberships alone, explains nothing. ``causes`` are the paths of
+    :func:`through_causes`: a statement about a condition the text says the other end causes.
     """
     direct = direct_statements(G, source, target)
     paths = find_paths(G, source, target, max_hops=max_hops, limit=limit, edge_filter=is_mechanism_edge,
                        accept=lambda p: _explains(G, p))
-    return Explanation(source, target, max_hops, direct, paths)
+    causes = [p for p in through_causes(G, source, target) if p not in paths]
+    return Explanation(source, target, max_hops, direct, paths, causes[:limit] if limit else causes)

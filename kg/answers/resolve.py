@@ -40,7 +40,7 @@ class Lookup:
     suggestions: list[str] = field(default_factory=list)
 
 
-_KIND_ORDER = {"label": 0, "brand": 1, "synonym": 2}
+_KIND_ORDER = {"label": 0, "brand": 1, "synonym": 2, "salt": 3, "identifier": 4}
 
 
 class NameIndex:

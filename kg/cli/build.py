@@ -44,8 +44,9 @@ BUILD_PICTURES = {
 def register(sub) -> None:
     p = sub.add_parser("build", help="build, validate and write the graph and its exports",
                        description="Build the monographs into a graph, validate it, write it and its exports into "
-                                   "an output folder and print a summary.")
-    add_monographs_option(p)
+                                   "an output folder and print a summary. A monograph whose curated_by says it "
+                                   "was not reviewed (a 'kg ingest' draft) is refused unless --allow-drafts is given.")
+    add_monographs_option(p, drafts=True)
     p.add_argument("--out", default="output", metavar="DIR", help="output folder (default: ./output)")
     p.add_argument("--no-validate", action="store_true", help="skip SHACL validation (provenance is always checked)")
     p.add_argument("--outputs", choices=["all", "graph"], default="all",
@@ -74,7 +75,11 @@ def run_build(args: argparse.Namespace) -> int:
     from kg.graph.storage import STORE_DIR
     from kg.graph.stream import build_files
 
+    from kg.curation.drafts import drafts, refuse_drafts
+
     monographs = load_all(monograph_paths(args))
+    if not args.allow_drafts:
+        refuse_drafts(monographs)  # before anything is written
     out = local_path(args.out, what="output folder")
     store = args.store == "oxigraph"
     with replaced_folder(out, owned=owned_by_build) as folder:
@@ -93,7 +98,8 @@ def run_build(args: argparse.Namespace) -> int:
         removed = [n for n in build_output_names() if n not in names and folder.old is not None
                    and (folder.old / n).is_file()]
     written = [out / n for n in names]
-    print(summary(built, written, not_drawn=not_drawn, removed=[out / n for n in removed]))
+    print(summary(built, written, not_drawn=not_drawn, removed=[out / n for n in removed],
+                  drafts=drafts(monographs)))
     return 0
 
 
@@ -163,10 +169,16 @@ def build_output_names() -> list[str]:
     return names + list(BUILD_PICTURES)
 
 
-def summary(built: Built, written: list[Path], *, not_drawn: Sequence[str] = (), removed: Sequence[Path] = ()) -> str:
+def summary(built: Built, written: list[Path], *, not_drawn: Sequence[str] = (), removed: Sequence[Path] = (),
+            drafts: Sequence = ()) -> str:
     types = built.types
     lines = [
         f"built {len(built.monographs)} monograph(s): {', '.join(m.title for m in built.monographs)}",
+    ]
+    if drafts:
+        lines.append(f"drafts: the graph contains {len(drafts)} monograph(s) nobody reviewed (--allow-drafts): "
+                     + ", ".join(f"{m.title} ({m.path})" for m in drafts))
+    lines += [
         f"triples: {built.triples}",
         f"records in: {built.records_in}, statements out: {built.statements_out}",
         "entities: " + ", ".join(f"{t} {types[SKG[t]]}" for t in ENTITY_TYPES if types[SKG[t]]),
@@ -186,7 +198,12 @@ def run_validate(args: argparse.Namespace) -> int:
     from kg.graph.stream import check_files
     from kg.graph.validate import validate
 
+    from kg.curation.drafts import drafts
+
     monographs = load_all(monograph_paths(args))
+    for m in drafts(monographs):  # checked all the same: validating a draft is part of reviewing it
+        print(f"kg validate: note: {m.path} is a draft nobody reviewed; 'kg build' refuses it without --allow-drafts",
+              file=sys.stderr)
     if args.graph:
         report = validate(load_graph(args.graph), monographs)
     else:  # as kg build checks them: one monograph at a time, never the whole graph in rdflib

@@ -12,6 +12,7 @@ import json
 import sys
 import textwrap
 
+from kg.cli.common import name_arg
 from kg.cli.output import clean
 from kg.cli.query import add_engine_options, engine_from_args
 
@@ -27,16 +28,16 @@ def register(sub) -> None:
                     "and the evidence for the conditions named. 'No interaction is recorded in this graph' is "
                     "never 'safe'. Exit codes: 0 nothing at or above --fail-on; 1 an interaction was found; "
                     "2 a name was not checked (the report is still printed) or bad input.")
-    c.add_argument("--drug", action="append", default=[], metavar="NAME",
+    c.add_argument("--drug", action="append", default=[], type=name_arg, metavar="NAME",
                    help="a medication (generic, brand or synonym, or a drug class); repeat for each")
-    c.add_argument("--supplement", action="append", default=[], metavar="S",
+    c.add_argument("--supplement", action="append", default=[], type=name_arg, metavar="S",
                    help="a supplement taken or wanted; repeat for each (default: every supplement that "
                         "interacts with a drug on the list)")
     c.add_argument("--age", metavar="YEARS", help="age in years")
     c.add_argument("--weight-kg", metavar="KG", help="body weight in kg (for limits per kg of body weight)")
     c.add_argument("--pregnant", action="store_true", help="the patient is pregnant")
     c.add_argument("--breast-feeding", action="store_true", help="the patient is breast-feeding")
-    c.add_argument("--condition", action="append", default=[], metavar="NAME",
+    c.add_argument("--condition", action="append", default=[], type=name_arg, metavar="NAME",
                    help="a condition the patient has; repeat for each")
     c.add_argument("--fail-on", choices=FAIL_ON, default="minor",
                    help="exit 1 when an interaction of this severity or worse is found (default: minor)")
@@ -88,6 +89,10 @@ def render(report: dict) -> str:
         out.append(f"  {i['severity'].upper()} · likelihood {i['likelihood']} · basis {i['basis']}: "
                    f"{clean(i['drug'])} ({clean(i['input'])}) with {clean(i['supplement'])} {_refs(i['sources'])}")
         out += _wrap("how: " + " > ".join(i["chain"]))
+        if i.get("basis_note"):
+            out += _wrap("basis: " + i["basis_note"])
+        if i.get("note"):
+            out += _wrap("note: " + i["note"])
         out += _wrap("effect: " + i["effect"])
         if i["mechanism"]:
             out += _wrap("mechanism: " + i["mechanism"])

@@ -10,6 +10,7 @@ import json
 import sys
 
 from kg.errors import UsageError
+from kg.cli.common import name_arg
 from kg.cli.output import clean
 from kg.cli.query import add_engine_options, engine_from_args
 
@@ -24,8 +25,8 @@ def register(sub) -> None:
                     "membership. Names that match nothing are listed with close matches. Exit codes: 0 when "
                     "nothing at or above --fail-on was found, 1 when something was, 2 when a name was not "
                     "found (the report is still printed) or on bad input.")
-    i.add_argument("names", nargs="+", metavar="NAME", help="drug or drug class names")
-    i.add_argument("--supplement", metavar="S", help="only this supplement (default: every supplement)")
+    i.add_argument("names", nargs="+", type=name_arg, metavar="NAME", help="drug or drug class names")
+    i.add_argument("--supplement", type=name_arg, metavar="S", help="only this supplement (default: every supplement)")
     i.add_argument("--fail-on", choices=FAIL_ON, default="minor",
                    help="exit 1 when an interaction of this severity or worse is found (default: minor, i.e. any "
                         "interaction; none: never)")
@@ -36,12 +37,12 @@ def register(sub) -> None:
         "evidence", help="conditions by evidence level",
         description="List the conditions a supplement was assessed for, with the evidence level, routes, "
                     "population and the source quote; best evidence first.")
-    e.add_argument("--level", metavar="L", help="an evidence level code or label (effective, likely-effective, "
+    e.add_argument("--level", type=name_arg, metavar="L", help="an evidence level code or label (effective, likely-effective, "
                    "possibly-effective, insufficient-evidence, possibly-ineffective, likely-ineffective, ineffective)")
     direction = e.add_mutually_exclusive_group()
     direction.add_argument("--at-least", action="store_true", help="the level or better")
     direction.add_argument("--at-most", action="store_true", help="the level or worse")
-    e.add_argument("--supplement", metavar="S", help="only this supplement (default: every supplement)")
+    e.add_argument("--supplement", type=name_arg, metavar="S", help="only this supplement (default: every supplement)")
     add_engine_options(e, limit=False)
     e.set_defaults(func=run_evidence)
 
@@ -49,8 +50,8 @@ def register(sub) -> None:
         "precautions", help="conditions and populations that call for care",
         description="List who should not use, avoid, or be careful with a supplement, with the rationale and "
                     "the source quote; strongest advice first.")
-    p.add_argument("--supplement", metavar="S", help="only this supplement (default: every supplement)")
-    p.add_argument("--min-strength", metavar="STRENGTH", help="only this strength or stronger: caution, avoid, do-not-use")
+    p.add_argument("--supplement", type=name_arg, metavar="S", help="only this supplement (default: every supplement)")
+    p.add_argument("--min-strength", type=name_arg, metavar="STRENGTH", help="only this strength or stronger: caution, avoid, do-not-use")
     add_engine_options(p, limit=False)
     p.set_defaults(func=run_precautions)
 
@@ -60,8 +61,8 @@ def register(sub) -> None:
                     "weight, for limits per kg of body weight), by this route, with the rule and the quote. "
                     "Nothing is extrapolated: where no stated limit covers the route and age, kg dose says so and "
                     "exits 1. Exit 2 on bad input (unknown supplement or route, impossible age or weight).")
-    d.add_argument("--supplement", required=True, metavar="S", help="the supplement")
-    d.add_argument("--route", required=True, metavar="R", help="route: oral, intravenous, enteral-tube, topical, or as clinicians write it (PO, by mouth, IV, i.v., feeding tube, ...)")
+    d.add_argument("--supplement", required=True, type=name_arg, metavar="S", help="the supplement")
+    d.add_argument("--route", required=True, type=name_arg, metavar="R", help="route: oral, intravenous, enteral-tube, topical, or as clinicians write it (PO, by mouth, IV, i.v., feeding tube, ...)")
     d.add_argument("--age", required=True, metavar="YEARS", help="age in years (decimals allowed)")
     d.add_argument("--weight-kg", metavar="KG", help="body weight in kg (needed for limits per kg of body weight)")
     add_engine_options(d, limit=False)
@@ -118,32 +119,40 @@ def _flat_rows(report: dict) -> list[dict]:
 
 
 def _interactions_table(report: dict) -> str:
-    from kg.cli.output import table
+    from kg.cli.output import table, wrap
 
-    rows, sources, number = [], [], {}
+    rows, sources, number, notes = [], [], {}, []
     for r in report["results"]:
         drug = f"{r['resolved']} ({r['type']})"
+        if r.get("note"):
+            notes.append(r["note"])
         if not r["interactions"]:
             rows.append({"input": r["input"], "drug": drug, "supplement": "-", "severity": "none found",
-                         "likelihood": "-", "via": "-",
+                         "likelihood": "-", "basis": "-", "via": "-",
                          "effect": "no interaction recorded", "recommendation": "-", "source": ""})
         for i in r["interactions"]:
             if i["statement"] not in number:
                 sources.append(i)
                 number[i["statement"]] = len(sources)
+            if i.get("basis_note") and i["basis_note"] not in notes:
+                notes.append(i["basis_note"])
             rows.append({"input": r["input"], "drug": drug, "supplement": i["supplement"],
                          "severity": i["severity"].upper() if i["severity"] == "major" else i["severity"],
-                         "likelihood": i["likelihood"],
+                         "likelihood": i["likelihood"], "basis": i["basis"],
                          "via": " > ".join(i["via"]) or "(direct)", "effect": i["effect"],
                          "recommendation": i["recommendation"], "source": f"[{number[i['statement']]}]"})
-    lines = [table(rows, ["input", "drug", "supplement", "severity", "likelihood", "via", "effect", "recommendation",
-                          "source"],
-                   max_width=60)] if rows else []
+    lines = [table(rows, ["input", "drug", "supplement", "severity", "likelihood", "basis", "via", "effect",
+                          "recommendation", "source"])] if rows else []
+    if notes:  # what a row rests on beyond the monograph's words: a salt, a reference classification
+        lines.append("")
+        lines.append("Basis (what the monograph does not say itself):")
+        for note in notes:
+            lines += wrap(f"- {note}", subsequent="  ")
     if sources:
         lines.append("")
         lines.append("Sources (verbatim from the monograph):")
         for n, i in enumerate(sources, 1):
-            lines.append(f"[{n}] {clean(i['supplement'])} / {clean(i['interactant'])}: \"{clean(i['quote'])}\"")
+            lines += wrap(f"[{n}] {i['supplement']} / {i['interactant']}: \"{i['quote']}\"", subsequent="    ")
     if report["unknown"]:
         lines.append("")
         lines.append("Not found (not checked):")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kg.errors import DataError, UsageError
 from kg.fileio import local_path, write_text
+from kg.cli.common import name_arg
 
 
 def register(sub) -> None:
@@ -20,7 +21,7 @@ def register(sub) -> None:
                     "draft could not place is reported (on stderr, or in --report FILE) for a reviewer to curate "
                     "by hand. Texts larger than 5 MB, binary, empty or in another layout are refused (exit 2).")
     p.add_argument("text", metavar="TEXT_FILE", help="the monograph text (UTF-8)")
-    p.add_argument("--name", required=True, metavar="NAME",
+    p.add_argument("--name", required=True, type=name_arg, metavar="NAME",
                    help="the supplement's name; its slug is the substance entity id and the monograph id")
     p.add_argument("-o", "--output", required=True, metavar="DATA_FILE", help="the draft data file to write (.yaml)")
     p.add_argument("--title", metavar="TITLE", help="the monograph title (default: NAME)")

@@ -106,10 +106,12 @@ def _argument_names(parser: argparse.ArgumentParser, command: str | None) -> dic
 
 def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse an argument that is not text: bytes that are not UTF-8 (Python keeps them as lone
-    surrogates), which would fail later, far from here, with a traceback.
+    surrogates), which would fail later, far from here, with a traceback; and an empty or blank
+    name (:func:`kg.cli.common.name_arg`), which would be read as "every supplement" or match nothing.
 
     :raises UsageError: naming the argument.
     """
+    from kg.cli.common import BlankName
     from kg.text import text_problem
 
     names = None
@@ -117,6 +119,8 @@ def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         values = value if isinstance(value, (list, tuple)) else [value]
         for item in values:
             problem = text_problem(item) if isinstance(item, str) else None
+            if problem is None and isinstance(item, BlankName):
+                problem = f"must not be empty or blank (got {str(item)!r}); give a name"
             if problem is not None:
                 names = names or _argument_names(parser, getattr(args, "command", None))
                 raise UsageError(f"argument {names.get(dest, dest)} {problem}")
@@ -126,19 +130,26 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser(argv)
     args = parser.parse_args(argv)
+    from kg.cli.common import graph_note
+
     try:
         _check_arguments(parser, args)
         code = args.func(args)
     except KGError as exc:
         from kg.text import one_line
 
-        print(f"kg {args.command}: error: {one_line(str(exc))}", file=sys.stderr)
+        note = graph_note(args)  # which graph the command read, inside the one line
+        where = f" [{note.split(': ', 1)[1]}]" if note else ""
+        print(f"kg {args.command}: error: {one_line(str(exc))}{where}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(f"kg {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    note = graph_note(args)
+    if note:
+        print(note, file=sys.stderr)
     return int(code or 0)
 
 

@@ -13,7 +13,8 @@ import json
 from kg.errors import UsageError
 from kg.cli.output import clean
 from kg.answers.paths import DEFAULT_LIMIT, DEFAULT_MAX_HOPS
-from kg.cli.common import add_endpoint_option, bounded_int, add_format_option, add_graph_option, endpoint_from_args, graph_from_args
+from kg.cli.common import (add_endpoint_option, bounded_int, add_format_option, add_graph_option, endpoint_from_args,
+                           graph_choice, graph_from_args, name_arg, open_chosen)
 
 #: Upper bounds a user may ask for; beyond them a search is no longer "bounded".
 MAX_HOPS_CEILING = 8
@@ -30,8 +31,8 @@ def register(sub) -> None:
                     "--max-hops, at most --limit of them) as a chain of relations. Edges are walked in "
                     "either direction; a step against an edge's direction is drawn ←like this—. "
                     "No path is reported as such (exit 0).")
-    p.add_argument("source", metavar="FROM", help="an entity name (label, synonym or brand name)")
-    p.add_argument("target", metavar="TO", help="an entity name")
+    p.add_argument("source", type=name_arg, metavar="FROM", help="an entity name (label, synonym or brand name)")
+    p.add_argument("target", type=name_arg, metavar="TO", help="an entity name")
     p.add_argument("--max-hops", type=hops, default=DEFAULT_MAX_HOPS, metavar="N",
                    help=f"longest path to consider (default: {DEFAULT_MAX_HOPS}, at most {MAX_HOPS_CEILING})")
     p.add_argument("--all", action="store_true", help="all simple paths up to --max-hops, shortest first")
@@ -48,8 +49,8 @@ def register(sub) -> None:
         description="Print the statements joining two entities (also through a drug class one belongs to) "
                     "and the mechanism paths that explain them: paths of two or more steps made of mechanism "
                     "and physiology statements and class membership, each step with its source quote.")
-    e.add_argument("source", metavar="A", help="an entity name")
-    e.add_argument("target", metavar="B", help="an entity name")
+    e.add_argument("source", type=name_arg, metavar="A", help="an entity name")
+    e.add_argument("target", type=name_arg, metavar="B", help="an entity name")
     e.add_argument("--max-hops", type=hops, default=DEFAULT_MAX_HOPS, metavar="N",
                    help=f"longest mechanism path (default: {DEFAULT_MAX_HOPS})")
     e.add_argument("--limit", type=bounded_int("--limit", 1, None), default=DEFAULT_LIMIT, metavar="K",
@@ -62,7 +63,7 @@ def register(sub) -> None:
     n = sub.add_parser("neighbours", aliases=["neighbors"], help="entities within N steps of one",
                        description="List the entities within --depth steps of an entity (either direction), "
                                    "nearest first, each with one way to reach it.")
-    n.add_argument("name", metavar="NAME", help="an entity name")
+    n.add_argument("name", type=name_arg, metavar="NAME", help="an entity name")
     n.add_argument("--depth", type=bounded_int("--depth", 1, MAX_DEPTH_CEILING), default=1, metavar="N",
                    help=f"how many steps out (default: 1, at most {MAX_DEPTH_CEILING})")
     n.add_argument("--limit", type=bounded_int("--limit", 1, None), default=100, metavar="K",
@@ -77,7 +78,7 @@ def register(sub) -> None:
     c.add_argument("--top", type=bounded_int("--top", 1, None), default=5, metavar="K",
                    help="entities per type (default: 5)")
     c.add_argument("--by", choices=["degree", "betweenness"], default="degree", help="rank by (default: degree)")
-    c.add_argument("--type", action="append", metavar="TYPE", dest="types",
+    c.add_argument("--type", action="append", type=name_arg, metavar="TYPE", dest="types",
                    help="only this entity type, e.g. Drug (repeatable)")
     add_graph_option(c)
     add_format_option(c, FORMATS)
@@ -88,8 +89,8 @@ def register(sub) -> None:
                                    "entity types and relations, e.g. Substance —interacts with→ DrugClass "
                                    "—has member→ Drug); with --dwpc also the degree-weighted path count "
                                    "(damping exponent 0.4, as in Hetionet).")
-    m.add_argument("source", metavar="A", help="an entity name")
-    m.add_argument("target", metavar="B", help="an entity name")
+    m.add_argument("source", type=name_arg, metavar="A", help="an entity name")
+    m.add_argument("target", type=name_arg, metavar="B", help="an entity name")
     m.add_argument("--max-hops", type=hops, default=3, metavar="N", help="longest path to count (default: 3)")
     m.add_argument("--dwpc", action="store_true", help="also compute degree-weighted path counts")
     add_graph_option(m)
@@ -119,8 +120,8 @@ def _ends(args):
     timeout = getattr(args, "timeout", None) or DEFAULT_TIMEOUT
     engine = endpoint_from_args(args)
     graph = None
-    if engine is None and resolve_backend(getattr(args, "graph", None), getattr(args, "backend", None)) == "oxigraph":
-        engine = OxigraphEngine(open_oxigraph(getattr(args, "graph", None)))
+    if engine is None and resolve_backend(graph_choice(args).path, getattr(args, "backend", None)) == "oxigraph":
+        engine = open_chosen(args, lambda path: OxigraphEngine(open_oxigraph(path)))
     if engine is not None:
         a, b = (resolve_one(engine, name, timeout=timeout).iri for name in (args.source, args.target))
     else:
@@ -232,7 +233,8 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.format == "json":
         _dump({"from": node_info(G, a), "to": node_info(G, b), "max_hops": args.max_hops,
                "direct": [path_records(G, p) for p in ex.direct],
-               "paths": [path_records(G, p) for p in ex.paths]})
+               "paths": [path_records(G, p) for p in ex.paths],
+               "causes": [path_records(G, p) for p in ex.causes]})
         return 0
     print(f"{clean(label(G, a))} and {clean(label(G, b))}")
     print()
@@ -251,6 +253,12 @@ def run_explain(args: argparse.Namespace) -> int:
             print("\n".join(_quote_lines(G, p, "       ")))
     else:
         print(f"no mechanism path found within {args.max_hops} hops")
+    if ex.causes:
+        print()
+        print(f"Through what the text says causes a condition ({len(ex.causes)}):")
+        for i, p in enumerate(ex.causes, start=1):
+            print(f"{i:>3}. {clean(path_text(G, p))}")
+            print("\n".join(_quote_lines(G, p, "       ")))
     return 0
 
 
@@ -275,7 +283,7 @@ def run_neighbours(args: argparse.Namespace) -> int:
         rows.append({"distance": n.distance, "entity": label(G, n.node), "type": G.nodes[n.node].get("type"), "via": via})
     print(f"{len(found)} entit{'y' if len(found) == 1 else 'ies'} within {args.depth} step(s) of {clean(label(G, start))}")
     if rows:
-        print(table(rows, ["distance", "entity", "type", "via"], max_width=200))
+        print(table(rows, ["distance", "entity", "type", "via"]))
     if len(found) > len(shown):
         print(f"({len(found) - len(shown)} more not shown; raise --limit)")
     return 0
@@ -321,7 +329,7 @@ def run_metapaths(args: argparse.Namespace) -> int:
     columns = ["hops", "paths", "metapath"] + (["dwpc"] if args.dwpc else [])
     rows = [{"hops": m.hops, "paths": m.count, "metapath": m.metapath,
              **({"dwpc": f"{m.dwpc:.4f}"} if args.dwpc else {})} for m in counts]
-    print(table(rows, columns, max_width=200))
+    print(table(rows, columns))
     if truncated:
         print("(path enumeration stopped at its cap; counts are partial)")
     return 0

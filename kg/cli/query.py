@@ -10,18 +10,19 @@ import argparse
 import sys
 
 from kg.errors import UsageError
-from kg.cli.common import add_backend_option, add_endpoint_option, bounded_int, endpoint_from_args
+from kg.cli.common import (GRAPH_HELP, add_backend_option, add_endpoint_option, bounded_int, endpoint_from_args,
+                           open_chosen)
 
 FORMATS = ["table", "json", "csv", "tsv"]
+#: ``kg query --list``: a heading per audience (the header's ``# audience:``), questions first.
+LIST_GROUPS = [("Questions", "question"), ("Internal (used by kg itself)", "internal")]
 
 
 def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False, limit: bool = True) -> None:
     """``--graph``, ``--format``, ``--timeout`` (and ``--limit``, ``--allow-remote``)."""
     from kg.sparql.guards import DEFAULT_LIMIT, DEFAULT_TIMEOUT
 
-    parser.add_argument("--graph", metavar="PATH",
-                        help="a built graph: a 'kg build' output folder or a graph file "
-                             "(default: the shipped monographs, built in memory)")
+    parser.add_argument("--graph", metavar="PATH", help=GRAPH_HELP)
     add_backend_option(parser)
     add_endpoint_option(parser, timeout=False)
     parser.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
@@ -44,13 +45,15 @@ def add_engine_options(parser: argparse.ArgumentParser, *, remote: bool = False,
 
 
 def engine_from_args(args: argparse.Namespace):
-    """The engine the options name: ``--graph`` on ``--backend`` (rdflib, or the Oxigraph store)."""
+    """The engine the options name: ``--endpoint``, or the graph :func:`kg.cli.common.choose_graph`
+    picks (``--graph``, ``$KG_GRAPH``, ``./output``, the shipped monographs) on ``--backend``
+    (rdflib, or the Oxigraph store), said on stderr."""
     from kg.sparql.query import open_engine
 
     remote = endpoint_from_args(args)  # --endpoint URL: the same queries through SPARQLWrapper
     if remote is not None:
         return remote
-    return open_engine(getattr(args, "graph", None), backend=getattr(args, "backend", None))
+    return open_chosen(args, lambda path: open_engine(path, backend=getattr(args, "backend", None)))
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, str]:
@@ -68,9 +71,16 @@ def parse_params(pairs: list[str] | None) -> dict[str, str]:
 
 
 def print_rows(rows, fmt: str, command: str) -> None:
-    from kg.cli.output import render
+    """The rows on stdout; a table of a canned query leaves its IRI columns out (and says so on
+    stderr), a table of ``kg sparql`` keeps every column the query selects."""
+    from kg.cli.output import iri_columns, render
 
-    print(render(rows.rows, fmt, rows.columns))
+    iris = command == "sparql"
+    print(render(rows.rows, fmt, rows.columns, iris=iris))
+    dropped = iri_columns(rows.rows, rows.columns) if fmt == "table" and not iris else []
+    if dropped:
+        print(f"kg {command}: note: IRI columns left out of the table: {', '.join(dropped)} "
+              "(--format json, csv or tsv has them)", file=sys.stderr)
     if rows.truncated:
         print(f"kg {command}: note: showing the first {len(rows.rows):,} rows; more matched (raise --limit to see them)",
               file=sys.stderr)
@@ -116,9 +126,16 @@ def run_query_command(args: argparse.Namespace) -> int:
             from kg.cli.output import render
 
             rows = [{"name": q.name, "title": q.title,
-                     "parameters": ", ".join(p.name + ("" if p.required else f"={p.default}") for p in q.parameters)}
+                     "parameters": ", ".join(p.name + ("" if p.required else f"={p.default}") for p in q.parameters),
+                     "audience": q.audience}
                     for q in queries]
-            print(render(rows, args.format, ["name", "title", "parameters"]))
+            if args.format != "table":
+                print(render(rows, args.format, ["name", "title", "parameters", "audience"]))
+                return 0
+            groups = [(heading, [r for r in rows if r["audience"] == audience])
+                      for heading, audience in LIST_GROUPS]
+            print("\n\n".join(f"{heading}\n\n{render(group, 'table', ['name', 'title', 'parameters'])}"
+                               for heading, group in groups if group))
         return 0
     if not args.query:
         raise UsageError("give a query name or a .rq file (see 'kg query --list')")

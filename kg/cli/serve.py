@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kg.cli.common import bounded_int
+from kg.cli.common import GRAPH_HELP, bounded_int, graph_choice, say_graph
 
 
 def _seconds(text: str) -> float:
@@ -34,9 +34,7 @@ def register(sub) -> None:
                    help=f"address to listen on (default: {DEFAULT_HOST}, this machine only)")
     s.add_argument("--port", type=bounded_int("--port", 0, 65535), default=DEFAULT_PORT,
                    help=f"port to listen on (default: {DEFAULT_PORT}; 0: any free port)")
-    s.add_argument("--graph", metavar="PATH",
-                   help="a built graph: a 'kg build' output folder or a graph file (default: the shipped "
-                        "monographs, built now)")
+    s.add_argument("--graph", metavar="PATH", help=GRAPH_HELP)
     s.add_argument("--timeout", type=bounded_int("--timeout", 1, 3600), default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"longest a query may run (default: {DEFAULT_TIMEOUT})")
     s.add_argument("--memory-mb", type=bounded_int("--memory-mb", 0), default=DEFAULT_MEMORY_MB, metavar="MB",
@@ -70,7 +68,9 @@ def register(sub) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     from kg.serve.endpoint import serve
 
-    return serve(args.graph, host=args.host, port=args.port, timeout=args.timeout, memory_mb=args.memory_mb)
+    graph = graph_choice(args).path  # as the query commands choose it: --graph, $KG_GRAPH, ./output, shipped
+    return serve(graph, host=args.host, port=args.port, timeout=args.timeout, memory_mb=args.memory_mb,
+                 on_start=lambda: say_graph(args, now=True))  # once it listens; serving lasts until Ctrl-C
 
 
 def run_load(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ import argparse
 from kg.publish.drawing import CHARTS
 from kg.errors import UsageError
 from kg.publish.viz import MAX_DRAWN_ENTITIES, VIEWS, picture_format, render
-from kg.cli.common import add_graph_option, bounded_int, graph_from_args
+from kg.cli.common import add_graph_option, bounded_int, graph_from_args, name_arg
 
 MAX_DEPTH = 5
 
@@ -22,7 +22,7 @@ def register(sub) -> None:
                     "as .svg or .png instead.")
     p.add_argument("--view", choices=VIEWS, default="all",
                    help="which relations to show (default: all)")
-    p.add_argument("--focus", metavar="NAME", help="draw only the neighbourhood of this entity (name, synonym or brand)")
+    p.add_argument("--focus", type=name_arg, metavar="NAME", help="draw only the neighbourhood of this entity (name, synonym or brand)")
     p.add_argument("--depth", type=bounded_int("--depth", 0, MAX_DEPTH), metavar="N",
                    help=f"hops around --focus (default: 1, at most {MAX_DEPTH})")
     p.add_argument("--chart", choices=CHARTS, help="draw a chart instead of the graph")

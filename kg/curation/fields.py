@@ -167,6 +167,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "routes": (_codes("route"), False),
         "population": (_ref("Population"), False),
         "co_intervention": (_ref(), False),
+        "study": (_record_ref("studies"), False),
     },
     "claimed_uses": {
         "condition": (_ref(*CONDITIONISH), True),
@@ -240,6 +241,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "effect_size_unit": (_str, False),
         "study_count": (_count, False),
         "citation_count": (_count, False),
+        "gives_substance": (_bool, False),
     },
 }
 
@@ -256,6 +258,8 @@ _init_relations()
 ENTITY_FIELDS: dict[str, tuple[Callable, bool]] = {
     "synonyms": (_str_list, False),
     "brands": (_str_list, False),
+    "salts": (_str_list, False),
+    "reference_classes": (_str_list, False),
     "member_of": (None, False),  # checked after all entities are known
     "description": (_str, False),
     "min_age_years": (_number, False),

@@ -54,6 +54,8 @@ class Entity:
     synonyms: list[str] = field(default_factory=list)
     brands: list[str] = field(default_factory=list)
     member_of: list[str] = field(default_factory=list)
+    salts: list[str] = field(default_factory=list)  # salt names that denote this (parent) drug
+    reference_classes: list[str] = field(default_factory=list)  # ids in kg/data/reference-classes.tsv
     description: str | None = None
     min_age_years: Decimal | None = None
     max_age_years: Decimal | None = None

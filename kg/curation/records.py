@@ -242,6 +242,10 @@ def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sourc
                     setattr(entity, key, check(item[key], None))
             if entity.brands and etype != "Drug":
                 raise _Bad("only a Drug has brand names")
+            if entity.salts and etype != "Drug":
+                raise _Bad("only a Drug has salts")
+            if entity.reference_classes:
+                _check_reference_classes(entity, etype)
             if (entity.min_age_years is not None or entity.max_age_years is not None) and etype != "Population":
                 raise _Bad("only a Population has an age range")
             entity.member_of = _str_list(item.get("member_of") or [], None)
@@ -269,6 +273,17 @@ def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sourc
         entity.member_of = resolved
     _check_class_cycles(out, ctx)
     return list(out.values())
+
+
+def _check_reference_classes(entity: Entity, etype: str) -> None:
+    from kg.curation import classification
+
+    if etype != "DrugClass":
+        raise _Bad("only a DrugClass corresponds to reference classes")
+    known = classification.shipped().classes
+    for class_id in entity.reference_classes:
+        if class_id not in known:
+            raise _Bad(f"reference_classes: unknown class {class_id!r}; known: {', '.join(known)}")
 
 
 def _check_class_cycles(entities: dict[str, Entity], ctx: _Ctx) -> None:

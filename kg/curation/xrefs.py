@@ -18,7 +18,7 @@ from kg.resources import data_dir
 
 PREFIX_FILE = data_dir() / "prefixes.json"
 #: Prefixes (as the data files write them) whose IRIs the project needs.
-PREFIXES = ["ATC", "CHEBI", "DRUGBANK", "MESH", "PUBCHEM.COMPOUND", "RXNORM", "UMLS", "WIKIDATA"]
+PREFIXES = ["ATC", "CHEBI", "DRUGBANK", "DRUGCENTRAL", "MESH", "PUBCHEM.COMPOUND", "RXNORM", "UMLS", "UNII", "WIKIDATA"]
 
 
 @cache

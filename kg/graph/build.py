@@ -19,6 +19,7 @@ from rdflib.namespace import DCAT
 
 from kg import schema
 from kg.curation import xrefs
+from kg.curation.drafts import DRAFT_STATUS, is_draft
 from kg.errors import DataError
 from kg.names import search_keys
 from kg.curation.records import ENTITY_TYPES, Entity, Monograph, Quote, Record, find_data_files, load_monograph
@@ -51,6 +52,8 @@ FIELD_MAP: dict[str, tuple[URIRef, int]] = {
     "outcome": (SKG.outcome, _TEXT),
     "direction": (SKG.direction, _CONCEPT),
     "co_intervention": (SKG.coIntervention, _ENTITY),
+    "study": (SKG.study, _RECORD),
+    "gives_substance": (SKG.givesSubstance, _BOOL),
     "context": (SKG.context, _TEXT),
     "interactant": (SKG.interactant, _ENTITY),
     "severity": (SKG.severity, _CONCEPT),
@@ -223,6 +226,86 @@ def _entities(g: Graph, monographs: list[Monograph]) -> None:
             else:
                 owners[e.id] = (e, m)
             _entity(g, e, m)
+    _reference_members(g, monographs)
+
+
+REFERENCE_SOURCE = ID["source/reference-classification"]
+
+
+def reference_class_iri(class_id: str) -> URIRef:
+    return ID[f"reference-class/{_slug(class_id)}"]
+
+
+def _uses_classification(monographs: list[Monograph]) -> bool:
+    return any(e.reference_classes for m in monographs for e in m.entities)
+
+
+def _reference_members(g: Graph, monographs: list[Monograph]) -> None:
+    """The members of every reference class a drug class of ``monographs`` corresponds to.
+
+    A member the monographs already describe (same name, or an identifier that only this drug of
+    the table has: the table lists some ids, such as a parent's DrugBank id, for a prodrug too) gets the
+    ``inReferenceClass`` edge on that entity; any other becomes a drug of its own, labelled and
+    identified as the table gives it, with the table as its source. Rows a reviewer marked
+    ``REVIEW:`` were left out when the table was read.
+    """
+    declared = sorted({c for m in monographs for e in m.entities for c in e.reference_classes})
+    if not declared:
+        return
+    from kg.curation import classification
+    from kg.names import fold
+
+    table = classification.shipped()
+    shared = table.shared_ids()
+    known: dict[str, URIRef] = {}  # unambiguous identifier or folded name -> drug of a monograph
+    for m in monographs:
+        for e in m.entities:
+            if e.type != "Drug":
+                continue
+            node = entity_iri("Drug", e.id)
+            for x in e.xrefs:
+                if x["curie"].upper() not in shared:
+                    known.setdefault(x["curie"].upper(), node)
+            for name in (e.label, *e.synonyms, *e.salts):
+                known.setdefault(fold(name), node)
+    g.add((REFERENCE_SOURCE, DCTERMS.title, Literal(table.title)))
+    g.add((REFERENCE_SOURCE, SKG.licence, _iri_or_literal(table.licence)))
+    for class_id in declared:
+        ref = table.classes[class_id]
+        node = reference_class_iri(class_id)
+        g.add((node, RDF.type, SKG.ReferenceClass))
+        g.add((node, RDFS.label, Literal(ref.label)))
+        g.add((node, SKOS.notation, Literal(class_id)))
+        g.add((node, SKG.classificationSystem, Literal(ref.system)))
+        g.add((node, DCTERMS.source, REFERENCE_SOURCE))
+        prefix = class_id.partition(":")[0].upper()
+        if prefix in xrefs.prefix_map():
+            g.add((node, SKOS.exactMatch, xrefs.expand(class_id)))
+        for member in table.members_of(class_id):
+            ids = [i for i in member.ids if i.upper() not in shared]
+            keys = [*(i.upper() for i in ids), fold(member.drug)]
+            drug = next((known[k] for k in keys if k in known), None)
+            if drug is None:
+                drug = _reference_drug(g, member, ids)
+                for key in keys:
+                    known.setdefault(key, drug)
+            g.add((drug, SKG.inReferenceClass, node))
+
+
+def _reference_drug(g: Graph, member, ids: list[str]) -> URIRef:
+    node = entity_iri("Drug", "ref-" + _slug(member.drug))
+    g.add((node, RDF.type, SKG.Drug))
+    g.add((node, RDFS.label, Literal(member.drug)))
+    g.add((node, DCTERMS.source, REFERENCE_SOURCE))
+    for b in member.brands:
+        g.add((node, SKG.brandName, Literal(b)))
+    for curie in ids:
+        g.add((node, SKOS.notation, Literal(curie)))
+        if curie.partition(":")[0].upper() in xrefs.prefix_map():
+            g.add((node, SKOS.exactMatch, xrefs.expand(curie)))
+    for key in search_keys([member.drug, *member.brands, *ids]):
+        g.add((node, SKOS.hiddenLabel, Literal(key)))
+    return node
 
 
 def _entity(g: Graph, e: Entity, m: Monograph) -> None:
@@ -233,8 +316,15 @@ def _entity(g: Graph, e: Entity, m: Monograph) -> None:
         g.add((node, SKOS.altLabel, Literal(s)))
     for b in e.brands:
         g.add((node, SKG.brandName, Literal(b)))
-    for key in search_keys([e.label, *e.synonyms, *e.brands]):
+    for salt in e.salts:
+        g.add((node, SKG.saltName, Literal(salt)))
+    curies = [x["curie"] for x in e.xrefs]
+    for curie in curies:
+        g.add((node, SKOS.notation, Literal(curie)))
+    for key in search_keys([e.label, *e.synonyms, *e.brands, *e.salts, *curies]):
         g.add((node, SKOS.hiddenLabel, Literal(key)))
+    for class_id in e.reference_classes:
+        g.add((node, SKG.correspondsToReferenceClass, reference_class_iri(class_id)))
     if e.description:
         g.add((node, SKG.description, Literal(e.description)))
     if e.min_age_years is not None:
@@ -352,6 +442,8 @@ def _statement(g: Graph, m: Monograph, r: Record, labels: Graph | None = None) -
     if r.kind == "precautions":
         g.add((node, SKG.precautionFor, _entity_of(m, f["subject"])))
     obj = _entity_of(m, f[obj_key]) if obj_key in f else None
+    if r.kind == "studies" and f.get("gives_substance") is False:
+        obj = None  # background the text cites: no edge from the substance
     if obj is not None:
         g.add((subj, predicate, obj))
         g.add((node, SKG.subjectEntity, subj))
@@ -457,12 +549,23 @@ def metadata_graph(graph: Graph, monographs: list[Monograph], triples: int) -> G
         g.add((mono, DCTERMS.title, Literal(m.title)))
         g.add((mono, SKG.licence, _iri_or_literal(m.licence)))
         g.add((DATASET, DCTERMS.license, _iri_or_literal(m.licence)))
+        if is_draft(m):  # built with --allow-drafts: the metadata says nobody reviewed it
+            g.add((mono, SKG.reviewStatus, Literal(DRAFT_STATUS)))
         for src in m.external_sources:
             node = ID[f"source/{src['id']}"]
             g.add((DATASET, PROV.wasDerivedFrom, node))
             g.add((node, DCTERMS.title, Literal(src["title"])))
             if "licence" in src:
                 g.add((node, SKG.licence, _iri_or_literal(src["licence"])))
+    if _uses_classification(monographs):
+        from kg.curation import classification
+
+        table = classification.shipped()
+        g.add((DATASET, PROV.wasDerivedFrom, REFERENCE_SOURCE))
+        g.add((DATASET, DCTERMS.license, _iri_or_literal(table.licence)))
+        g.add((REFERENCE_SOURCE, DCTERMS.title, Literal(table.title)))
+        g.add((REFERENCE_SOURCE, SKG.licence, _iri_or_literal(table.licence)))
+        g.add((REFERENCE_SOURCE, DCTERMS.rights, Literal(table.attribution)))
     for cls, count in sorted(Counter(graph.objects(None, RDF.type)).items()):
         part = URIRef(f"{DATASET}/class/{cls.split('#')[-1].split('/')[-1]}")
         g.add((DATASET, VOID.classPartition, part))

@@ -200,8 +200,10 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(graph: str | Path | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          timeout: int = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> int:
-    """Run the endpoint in the foreground until Ctrl-C or SIGTERM; returns the exit code."""
+          timeout: int = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
+          on_start: Callable[[], None] | None = None) -> int:
+    """Run the endpoint in the foreground until Ctrl-C or SIGTERM; returns the exit code.
+    ``on_start`` is called once the endpoint listens (before that, a failure is the only message)."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
@@ -213,6 +215,8 @@ def serve(graph: str | Path | None = None, *, host: str = DEFAULT_HOST, port: in
         started = time.monotonic()
         endpoint.start()
         pid = endpoint.supervisor.pid if endpoint.supervisor else None
+        if on_start is not None:
+            on_start()
         print(f"SPARQL endpoint: {endpoint.query_url}\nquery page: {endpoint.url}\n"
               f"read-only; query timeout {timeout} s; memory limit "
               f"{f'{memory_mb} MiB' if memory_mb else 'none'}; oxigraph pid {pid}; "

@@ -164,6 +164,9 @@ class CannedQuery:
     #: One of the project's own queries (``queries/``), run in the caller's process; a query
     #: from anywhere else is ad hoc and runs contained (:func:`run_query`).
     shipped: bool = False
+    #: Who asks it (the header's ``# audience:``): ``question``, a question for people (the
+    #: default), or ``internal``, a query kg runs for itself (name resolution, validation).
+    audience: str = "question"
 
     def parameter(self, name: str) -> Parameter:
         for p in self.parameters:
@@ -217,10 +220,18 @@ _PARAM_LINE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>[a-z]+)
                          r"(?:\s*,\s*default\s+(?P<default>\"(?:[^\"\\]|\\.)*\"|[^)\s]+))?\)\s*:\s*(?P<desc>.*)")
 
 
+#: The values of a header's ``# audience:`` line; the first is the default.
+AUDIENCES = ("question", "internal")
+
+
 def parse_header(text: str, name: str) -> dict[str, Any]:
     """The header fields of a ``.rq`` file: ``# title:``, ``# description:``, ``# parameters:``
     (``none``, or one indented line per parameter: ``name (type, default "value"): description``,
-    no default meaning required) and ``# example:``; indented comment lines continue a field.
+    no default meaning required), ``# example:`` and ``# audience:`` (:data:`AUDIENCES`; default
+    ``question``); indented comment lines continue a field.
+
+    >>> parse_header("# title: T\\n# audience: internal\\nSELECT * {}", "q")["audience"]
+    'internal'
 
     :raises DataError: for a malformed header.
     """
@@ -234,7 +245,8 @@ def parse_header(text: str, name: str) -> dict[str, Any]:
             break
         body = stripped[1:]
         m = re.match(r"\s?([a-z]+):\s*(.*)", body)
-        if m and not body.startswith("  ") and m.group(1) in ("title", "description", "parameters", "example"):
+        if m and not body.startswith("  ") and m.group(1) in ("title", "description", "parameters", "example",
+                                                              "audience"):
             current = m.group(1)
             fields[current] = [m.group(2).strip()] if m.group(2).strip() else []
         elif current is not None and body.startswith("  "):
@@ -258,18 +270,23 @@ def parse_header(text: str, name: str) -> dict[str, Any]:
                 params[-1] = Parameter(last.name, last.type, last.default, f"{last.description} {line}".strip())
             else:
                 raise DataError(f"cannot read parameter line {line!r}", where=name)
+    audience = " ".join(fields.get("audience", [])) or AUDIENCES[0]
+    if audience not in AUDIENCES:
+        raise DataError(f"unknown audience {audience!r}; expected one of: {', '.join(AUDIENCES)}", where=name)
     return {
         "title": " ".join(fields.get("title", [])),
         "description": " ".join(fields.get("description", [])),
         "parameters": tuple(params),
         "example": " ".join(fields.get("example", [])),
+        "audience": audience,
     }
 
 
 def _from_text(text: str, name: str, path: Path | None, *, shipped: bool = False) -> CannedQuery:
     header = parse_header(text, name)
     return CannedQuery(name=name, path=path, title=header["title"] or name, description=header["description"],
-                       parameters=header["parameters"], example=header["example"], text=text, shipped=shipped)
+                       parameters=header["parameters"], example=header["example"], text=text, shipped=shipped,
+                       audience=header["audience"])
 
 
 def query_names() -> list[str]:
@@ -360,5 +377,5 @@ def describe(queries: Iterable[CannedQuery]) -> list[dict[str, Any]]:
         "name": q.name, "title": q.title, "description": q.description,
         "parameters": [{"name": p.name, "type": p.type, "default": p.default, "required": p.required,
                         "description": p.description} for p in q.parameters],
-        "example": q.example,
+        "example": q.example, "audience": q.audience,
     } for q in queries]

@@ -90,16 +90,46 @@ def load_graph(path: str | Path) -> Graph:
     return g
 
 
+def is_build_folder(path: str | Path) -> bool:
+    """Does ``path`` hold what ``kg build`` writes: ``metadata.ttl`` beside a graph file
+    (:data:`GRAPH_FILES`) or the persistent store? A folder that merely has that name does not.
+
+    >>> is_build_folder("/no/such/folder")
+    False
+    """
+    p = Path(path)
+    if not p.is_dir() or not (p / "metadata.ttl").is_file():
+        return False
+    return any((p / name).is_file() for name in GRAPH_FILES) or store_dir(p) is not None
+
+
+def check_graph_path(path: str | Path) -> None:
+    """Refuse a ``path`` that holds no graph to open (a graph file, or a folder with a graph file
+    or a store), without opening it.
+
+    :raises NotFound: saying what is missing; :raises UsageError: for a URL.
+    """
+    if store_dir(local_path(path, what="graph")) is None:
+        graph_file(path)
+
+
 _default: Graph | None = None
 
 
 def default_graph() -> Graph:
-    """The graph of the shipped monographs, built in memory once per process."""
+    """The graph of the shipped monographs, built in memory once per process.
+
+    :raises UsageError: when a shipped monograph is a draft nobody reviewed
+        (:func:`kg.curation.drafts.refuse_drafts`): it is never part of a graph built unasked.
+    """
     global _default
     if _default is None:
+        from kg.curation.drafts import refuse_drafts
         from kg.graph.build import build, shipped_paths
 
-        _default = build(shipped_paths()).graph
+        built = build(shipped_paths())
+        refuse_drafts(built.monographs, hint="build it with 'kg build --allow-drafts' and query that folder")
+        _default = built.graph
     return _default
 
 
