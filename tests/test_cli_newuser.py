@@ -61,12 +61,18 @@ def _one_line_error(err: str) -> str:
 # --- 1. which graph a query command reads -------------------------------------------------------------
 
 
+def _ask_sparkex(capsys, code: int) -> tuple[dict, str]:
+    """``kg interactions Sparkex --format json`` (exit ``code``): the report (stdout is the JSON
+    alone) and stderr. Sparkex is named only by the moonpetal fixture."""
+    assert main(["interactions", "Sparkex", "--format", "json"]) == code
+    out, err = capsys.readouterr()
+    return json.loads(out), err
+
+
 def test_output_folder_of_the_current_folder_is_the_default(in_project, capsys):
     # Checks: without --graph and $KG_GRAPH, kg interactions reads ./output (a kg build folder):
     # Sparkex is named only by the fixture, so the shipped monographs would not find it (exit 2).
-    assert main(["interactions", "Sparkex", "--format", "json"]) == 1
-    out, err = capsys.readouterr()
-    report = json.loads(out)  # stdout is the JSON alone
+    report, err = _ask_sparkex(capsys, 1)
     assert report["results"][0]["resolved"] == "sparkacillin"
     assert report["results"][0]["interactions"][0]["severity"] == "major"
     assert "graph: ./output (kg build folder)" in err
@@ -77,9 +83,8 @@ def test_kg_graph_wins_over_the_output_folder(in_project, monkeypatch, capsys):
     other = in_project / "other.nt"
     other.write_text('<urn:x:a> <http://www.w3.org/2000/01/rdf-schema#label> "a" .\n', encoding="utf-8")
     monkeypatch.setenv("KG_GRAPH", str(other))
-    assert main(["interactions", "Sparkex", "--format", "json"]) == 2
-    out, err = capsys.readouterr()
-    assert json.loads(out)["unknown"][0]["input"] == "Sparkex"
+    report, err = _ask_sparkex(capsys, 2)
+    assert report["unknown"][0]["input"] == "Sparkex"
     assert f"graph: $KG_GRAPH={other}" in err
 
 
@@ -87,9 +92,8 @@ def test_kg_graph_names_the_graph_anywhere(tmp_path, monkeypatch, moonpetal_buil
     # Checks: $KG_GRAPH pointing at a build folder elsewhere is read from any current folder.
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KG_GRAPH", str(moonpetal_build))
-    assert main(["interactions", "Sparkex", "--format", "json"]) == 1
-    out, err = capsys.readouterr()
-    assert json.loads(out)["results"][0]["resolved"] == "sparkacillin"
+    report, err = _ask_sparkex(capsys, 1)
+    assert report["results"][0]["resolved"] == "sparkacillin"
     assert f"graph: $KG_GRAPH={moonpetal_build}" in err
 
 

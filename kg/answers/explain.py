@@ -5,7 +5,7 @@ membership too) and the mechanism paths that explain it (:func:`explain`).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.answers.walks import DEFAULT_LIMIT, DEFAULT_MAX_HOPS, Path, Step, _check_ends, find_paths, steps_from
@@ -123,7 +123,7 @@ class Explanation:
     max_hops: int
     direct: list[Path]
     paths: list[Path]
-    causes: list[Path] = ()  # statements about a condition the text says the other end causes
+    causes: list[Path] = field(default_factory=list)  # statements about a condition the text says the other end causes
 
 
 def _explains(G, path: Path) -> bool:

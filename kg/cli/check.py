@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 
 from kg.cli.common import name_arg
-from kg.cli.output import clean
+from kg.cli.output import clean, wrap
 from kg.cli.query import add_engine_options, engine_from_args
 
 FAIL_ON = ["minor", "moderate", "major", "none"]
@@ -69,10 +68,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _wrap(text: str, indent: str = "    ") -> list[str]:
-    import shutil
-
-    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
-    return textwrap.wrap(clean(text), width=width, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return wrap(text, indent=indent)
 
 
 def _refs(numbers: list[int]) -> str:

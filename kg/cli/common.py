@@ -129,16 +129,19 @@ def say_graph(args: argparse.Namespace, *, now: bool = False) -> None:
     one-line error instead (:func:`kg.cli.main.main`)."""
     args._graph_note = graph_choice(args).note
     if now:
-        print(graph_note(args), file=sys.stderr, flush=True)
+        print(graph_line(args, graph_note(args)), file=sys.stderr, flush=True)
 
 
 def graph_note(args: argparse.Namespace) -> str | None:
-    """The line :func:`say_graph` asked for (None when the command read no graph, or said it
-    already), given once."""
+    """Which graph the command read, as :func:`say_graph` asked for it to be said (None when the
+    command read no graph, or said it already), given once."""
     note = getattr(args, "_graph_note", None)
-    if note is None:
-        return None
     args._graph_note = None
+    return note
+
+
+def graph_line(args: argparse.Namespace, note: str) -> str:
+    """The stderr line that says which graph the command read."""
     return f"kg {getattr(args, 'command', None) or 'graph'}: graph: {note}"
 
 

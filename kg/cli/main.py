@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser(argv)
     args = parser.parse_args(argv)
-    from kg.cli.common import graph_note
+    from kg.cli.common import graph_line, graph_note
 
     try:
         _check_arguments(parser, args)
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         from kg.text import one_line
 
         note = graph_note(args)  # which graph the command read, inside the one line
-        where = f" [{note.split(': ', 1)[1]}]" if note else ""
+        where = f" [graph: {note}]" if note else ""
         print(f"kg {args.command}: error: {one_line(str(exc))}{where}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     note = graph_note(args)
     if note:
-        print(note, file=sys.stderr)
+        print(graph_line(args, note), file=sys.stderr)
     return int(code or 0)
 
 

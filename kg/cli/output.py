@@ -71,12 +71,11 @@ def iri_columns(rows: Sequence[dict], columns: Sequence[str]) -> list[str]:
     ...             ["drug", "statement"])
     ['statement']
     """
-    def only_iris(c: str) -> bool:
-        values = [r.get(c) for r in rows if r.get(c) not in (None, "")]
-        return bool(values) and all(_IRI.fullmatch(str(v)) for v in values)
+    def dropped_column(c: str) -> bool:
+        values = [str(r[c]) for r in rows if r.get(c) not in (None, "")]
+        return all(_IRI.fullmatch(v) for v in values) and (bool(values) or is_iri_column(c))
 
-    dropped = [c for c in columns if (is_iri_column(c) and not any(
-        r.get(c) not in (None, "") and not _IRI.fullmatch(str(r.get(c))) for r in rows)) or only_iris(c)]
+    dropped = [c for c in columns if dropped_column(c)]
     return dropped if len(dropped) < len(columns) else []
 
 

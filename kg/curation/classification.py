@@ -50,17 +50,16 @@ class Classification:
     classes: dict[str, ReferenceClass]
     members: tuple[Member, ...]  # usable rows only (no REVIEW: rows)
     reviewed_out: int  # rows left out because a reviewer marked them REVIEW:
+    #: Identifiers (upper case) the table gives to more than one drug: they identify none. The
+    #: table lists a parent drug's DrugBank id for its prodrug too, and so on; such an id is
+    #: neither used to match a drug nor recorded on one.
+    shared: frozenset[str]
 
     def members_of(self, class_id: str) -> list[Member]:
         return [m for m in self.members if m.class_id == class_id]
 
     def shared_ids(self) -> frozenset[str]:
-        """Identifiers (upper case) the table gives to more than one drug: they identify none.
-
-        The table lists a parent drug's DrugBank id for its prodrug too, and so on; such an id is
-        neither used to match a drug nor recorded on one.
-        """
-        return _shared(self.members)
+        return self.shared
 
 
 def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
@@ -117,16 +116,12 @@ def load(folder: Path | None = None) -> Classification:
             raise DataError(f"drug_ids must be PREFIX:ID joined by '|', not {row['drug_ids']!r}", where=where)
         brands = tuple(b.strip() for b in row["brand_names"].split("|") if b.strip())
         members.append(Member(row["class_source_id"], row["drug_label"], ids, brands, row["source"], number))
-    return Classification(title, licence, attribution, classes, tuple(members), reviewed_out)
-
-
-@cache
-def _shared(members: tuple[Member, ...]) -> frozenset[str]:
     owners: dict[str, set[str]] = {}
     for m in members:
         for i in m.ids:
             owners.setdefault(i.upper(), set()).add(m.drug.casefold())
-    return frozenset(i for i, drugs in owners.items() if len(drugs) > 1)
+    shared = frozenset(i for i, drugs in owners.items() if len(drugs) > 1)
+    return Classification(title, licence, attribution, classes, tuple(members), reviewed_out, shared)
 
 
 @cache

@@ -236,8 +236,18 @@ def reference_class_iri(class_id: str) -> URIRef:
     return ID[f"reference-class/{_slug(class_id)}"]
 
 
-def _uses_classification(monographs: list[Monograph]) -> bool:
-    return any(e.reference_classes for m in monographs for e in m.entities)
+def _declared_classes(monographs: list[Monograph]) -> list[str]:
+    """The reference classes the drug classes of ``monographs`` correspond to, sorted."""
+    return sorted({c for m in monographs for e in m.entities for c in e.reference_classes})
+
+
+def _identifiers(g: Graph, node: URIRef, curies) -> None:
+    """``skos:notation`` for each CURIE, and ``skos:exactMatch`` to it where its prefix is known."""
+    known = xrefs.prefix_map()
+    for curie in curies:
+        g.add((node, SKOS.notation, Literal(curie)))
+        if curie.partition(":")[0].upper() in known:
+            g.add((node, SKOS.exactMatch, xrefs.expand(curie)))
 
 
 def _reference_members(g: Graph, monographs: list[Monograph]) -> None:
@@ -249,7 +259,7 @@ def _reference_members(g: Graph, monographs: list[Monograph]) -> None:
     identified as the table gives it, with the table as its source. Rows a reviewer marked
     ``REVIEW:`` were left out when the table was read.
     """
-    declared = sorted({c for m in monographs for e in m.entities for c in e.reference_classes})
+    declared = _declared_classes(monographs)
     if not declared:
         return
     from kg.curation import classification
@@ -275,12 +285,9 @@ def _reference_members(g: Graph, monographs: list[Monograph]) -> None:
         node = reference_class_iri(class_id)
         g.add((node, RDF.type, SKG.ReferenceClass))
         g.add((node, RDFS.label, Literal(ref.label)))
-        g.add((node, SKOS.notation, Literal(class_id)))
+        _identifiers(g, node, [class_id])
         g.add((node, SKG.classificationSystem, Literal(ref.system)))
         g.add((node, DCTERMS.source, REFERENCE_SOURCE))
-        prefix = class_id.partition(":")[0].upper()
-        if prefix in xrefs.prefix_map():
-            g.add((node, SKOS.exactMatch, xrefs.expand(class_id)))
         for member in table.members_of(class_id):
             ids = [i for i in member.ids if i.upper() not in shared]
             keys = [*(i.upper() for i in ids), fold(member.drug)]
@@ -299,10 +306,7 @@ def _reference_drug(g: Graph, member, ids: list[str]) -> URIRef:
     g.add((node, DCTERMS.source, REFERENCE_SOURCE))
     for b in member.brands:
         g.add((node, SKG.brandName, Literal(b)))
-    for curie in ids:
-        g.add((node, SKOS.notation, Literal(curie)))
-        if curie.partition(":")[0].upper() in xrefs.prefix_map():
-            g.add((node, SKOS.exactMatch, xrefs.expand(curie)))
+    _identifiers(g, node, ids)
     for key in search_keys([member.drug, *member.brands, *ids]):
         g.add((node, SKOS.hiddenLabel, Literal(key)))
     return node
@@ -557,7 +561,7 @@ def metadata_graph(graph: Graph, monographs: list[Monograph], triples: int) -> G
             g.add((node, DCTERMS.title, Literal(src["title"])))
             if "licence" in src:
                 g.add((node, SKG.licence, _iri_or_literal(src["licence"])))
-    if _uses_classification(monographs):
+    if _declared_classes(monographs):
         from kg.curation import classification
 
         table = classification.shipped()
