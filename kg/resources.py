@@ -28,7 +28,7 @@ def _folder(package: str, fallback: str) -> Path:
 
 @cache
 def ontology_dir() -> Path:
-    """The folder holding ``skg.ttl``, ``shapes.ttl`` and ``context.jsonld``."""
+    """The folder holding ``skg.ttl``, ``shapes.ttl``, ``context.jsonld`` and ``mappings.sssom.tsv``."""
     return _folder("kg._ontology", "ontology")
 
 
@@ -58,3 +58,8 @@ def shapes_file() -> Path:
 
 def context_file() -> Path:
     return ontology_dir() / "context.jsonld"
+
+
+def mappings_file() -> Path:
+    """The SSSOM mapping set of the ontology's terms to Biolink, RO, schema.org and others."""
+    return ontology_dir() / "mappings.sssom.tsv"

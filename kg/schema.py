@@ -70,6 +70,15 @@ def cues(scheme: URIRef) -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def binding_cues(scheme: URIRef) -> dict[str, tuple[str, ...]]:
+    """The binding cues (``skg:bindingCue``) of each concept of ``scheme``, keyed by code: words
+    that, in a quote, oblige the statement to carry the concept."""
+    g = ontology()
+    return {code: tuple(sorted(str(c) for c in g.objects(concept.iri, SKG.bindingCue)))
+            for code, concept in concepts(scheme).items()}
+
+
+@cache
 def relations(parent: URIRef) -> dict[str, URIRef]:
     """Sub-properties of ``parent`` keyed by local name (``convertedTo`` -> IRI)."""
     g = ontology()
@@ -90,4 +99,7 @@ SCHEMES = {
     "route": SKG.RouteScheme,
     "unit": SKG.UnitScheme,
     "direction": SKG.FindingDirectionScheme,
+    "qualifier": SKG.QualifierScheme,
+    "state": SKG.PhysiologicalStateScheme,
+    "interaction_evidence": SKG.InteractionEvidenceScale,
 }

@@ -32,6 +32,7 @@ ENTITY_TYPES = {
     "BiologicalProcess": "process",
     "Organism": "organism",
     "DosageForm": "dosage-form",
+    "Procedure": "procedure",
 }
 
 
@@ -54,6 +55,7 @@ class SKG(DefinedNamespace):
     BiologicalProcess: URIRef
     Organism: URIRef
     DosageForm: URIRef
+    Procedure: URIRef  # surgery, transplant, nutrition support, hormone therapy
 
     # --- statement classes (n-ary relations) ----------------------------------------------
     Statement: URIRef
@@ -85,6 +87,9 @@ class SKG(DefinedNamespace):
     Route: URIRef
     Unit: URIRef
     FindingDirection: URIRef
+    Qualifier: URIRef
+    PhysiologicalState: URIRef
+    InteractionEvidence: URIRef
     EvidenceScale: URIRef
     SafetyScale: URIRef
     SeverityScale: URIRef
@@ -93,6 +98,9 @@ class SKG(DefinedNamespace):
     RouteScheme: URIRef
     UnitScheme: URIRef
     FindingDirectionScheme: URIRef
+    QualifierScheme: URIRef
+    PhysiologicalStateScheme: URIRef
+    InteractionEvidenceScale: URIRef
 
     EvidenceEffective: URIRef
     EvidenceLikelyEffective: URIRef
@@ -129,10 +137,23 @@ class SKG(DefinedNamespace):
     DirectionInconsistent: URIRef
     DirectionWorsens: URIRef
     DirectionCorrelated: URIRef
+    DirectionWeaklySupported: URIRef
+    QualifierSomeTypes: URIRef
+    QualifierInAnimals: URIRef
+    QualifierSomePeople: URIRef
+    QualifierApproximately: URIRef
+    QualifierAtMost: URIRef
+    StatePregnancy: URIRef
+    StateBreastFeeding: URIRef
+    InteractionEvidenceMechanism: URIRef
+    InteractionEvidenceCaseReport: URIRef
+    InteractionEvidenceStudy: URIRef
 
     # --- annotation / datatype properties ---------------------------------------------------
     rank: URIRef  # xsd:integer order within a scale
     wordingCue: URIRef  # words that mark a concept in a quote
+    bindingCue: URIRef  # words that oblige a statement to carry the concept
+    curatorName: URIRef  # a name the curators added, not in the source texts
     brandName: URIRef
     saltName: URIRef
     classificationSystem: URIRef
@@ -199,6 +220,11 @@ class SKG(DefinedNamespace):
 
     # mechanism / physiology
     proportion: URIRef  # xsd:decimal share, 0..1
+    proportionQualifier: URIRef  # -> Qualifier (about, up to)
+    qualifier: URIRef  # -> Qualifier
+    interactionEvidence: URIRef  # -> InteractionEvidence
+    broaderPopulation: URIRef  # population -> population it is part of
+    physiologicalState: URIRef  # population -> PhysiologicalState
 
     # study
     studyDesign: URIRef

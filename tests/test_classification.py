@@ -195,3 +195,14 @@ def test_a_malformed_table_row_names_file_and_line(tmp_path):
     with pytest.raises(DataError) as err:
         classification.load(tmp_path)
     assert f"{path}:4" in str(err.value)
+
+
+def test_explain_reaches_a_drug_known_only_from_the_table(capsys):
+    # "Medications for cancer (Chemotherapy) interacts with GLUTAMINE": cisplatin is not named in
+    # the monograph; kg explain shows the way through the reference classification, said as such,
+    # and keeps "some medications for cancer" as a restriction.
+    assert main(["explain", "glutamine", "cisplatin"]) == 0
+    out = capsys.readouterr().out
+    assert "interacts with (moderate; only some types)→ chemotherapy —corresponds to reference class→" in out
+    assert "←in reference class— cisplatin" in out
+    assert "reference classification, not the monograph's words" in out

@@ -284,8 +284,8 @@ def test_interactions_table_for_a_pharmacist(capsys, monkeypatch):
     assert main(["interactions", "Dilantin", "Taxol", "Dilantn"]) == 2
     out = capsys.readouterr().out
     header = out.splitlines()[0].split()
-    assert header == ["input", "drug", "supplement", "severity", "likelihood", "basis", "via", "effect",
-                      "recommendation", "source"]
+    assert header == ["input", "drug", "supplement", "severity", "likelihood", "evidence", "basis", "via",
+                      "effect", "recommendation", "source"]
     assert "phenytoin (drug)" in out and "anticonvulsants" in out and "chemotherapy" in out
     assert "Medications for cancer (Chemotherapy) interacts with GLUTAMINE" in out
     assert "Dilantn - did you mean: Dilantin?" in out
@@ -294,8 +294,11 @@ def test_interactions_table_for_a_pharmacist(capsys, monkeypatch):
 def test_interactions_csv(capsys):
     assert main(["interactions", "Dilantin", "Dilantn", "--format", "csv"]) == 2
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("input,status,resolved,type,supplement,severity,likelihood,basis,via")
-    assert lines[1].startswith("Dilantin,interaction,phenytoin,drug,L-glutamine,moderate,possible,stated,anticonvulsants")
+    assert lines[0].startswith("input,status,resolved,type,supplement,severity,likelihood,evidence,qualifiers,basis,via")
+    # "Medications used to prevent seizures affect chemicals in the brain. Glutamine may also affect
+    # chemicals in the brain.": reasoned from a stated mechanism, no restriction
+    assert lines[1].startswith("Dilantin,interaction,phenytoin,drug,L-glutamine,moderate,possible,mechanism,,stated,"
+                               "anticonvulsants")
     assert lines[-1].startswith("Dilantn,not found,")
 
 

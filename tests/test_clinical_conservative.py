@@ -60,8 +60,13 @@ def test_interactions_json_and_table_show_likelihood(capsys):
     # "There is some concern ... But it is too soon to know if this interaction occurs." (one row:
     # at 100 columns the table is printed as "column: value" records)
     assert main(["interactions", "chemotherapy"]) == 1
-    fields = dict(line.split(":", 1) for line in capsys.readouterr().out.split("\n\n")[0].splitlines())
+    record = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    fields = dict(line.split(":", 1) for line in record if not line[:1].isspace())  # wrapped lines are indented
     assert fields["likelihood"].strip() == "uncertain" and fields["basis"].strip() == "stated"
+    # "... might decrease the effectiveness of some medications for cancer": the table keeps the "some"
+    assert fields["effect"].strip().startswith("[only some types]")
+    # the text gives no basis for it (no mechanism, no study): said, not left blank
+    assert fields["evidence"].strip() == "not stated in the text"
 
 
 # --- the smallest applicable limit ---------------------------------------------------------------

@@ -256,25 +256,27 @@ def test_kgx_categories_and_predicates_come_from_the_ontology(kgx_tables):
         assert n["category"] == "biolink:" + kgx.category_of(SKG[n["skg_category"].split(":")[1]])[len(BIOLINK):]
     assert {(n["skg_category"], n["category"]) for n in nodes} >= {
         ("skg:Drug", "biolink:Drug"),  # rdfs:subClassOf biolink:Drug
-        ("skg:Condition", "biolink:DiseaseOrPhenotypicFeature"),  # skos:closeMatch
+        ("skg:Condition", "biolink:DiseaseOrPhenotypicFeature"),  # rdfs:subClassOf
+        ("skg:Substance", "biolink:ChemicalEntity"),
     }
     pairs = {(e["original_predicate"], e["predicate"]) for e in edges}
     assert ("skg:interactsWith", "biolink:interacts_with") in pairs  # rdfs:subPropertyOf
-    assert ("skg:memberOf", "biolink:member_of") in pairs  # skos:closeMatch
+    assert ("skg:memberOf", "biolink:member_of") in pairs  # rdfs:subPropertyOf, beside RO:0002350
     assert ("skg:lowers", "biolink:affects") in pairs  # through skg:affects, not the generic root
 
 
 def test_biolink_alignment_rule_on_a_hand_made_ontology():
-    """Specific before generic, then nearest; nothing aligned: the Biolink root."""
-    from rdflib import RDFS, SKOS
+    """Specific before generic, then nearest; nothing aligned (or only a SKOS match): the root."""
+    from rdflib import OWL, RDFS, SKOS
 
     onto = Graph()
     a, b, c, d = SKG.Drug, SKG.DrugClass, SKG.Protein, SKG.Organism
     onto.add((a, RDFS.subClassOf, b))
     onto.add((b, RDFS.subClassOf, BIOLINK.NamedThing))
-    onto.add((b, SKOS.closeMatch, BIOLINK.ChemicalEntity))
+    onto.add((b, OWL.equivalentClass, BIOLINK.ChemicalEntity))
     onto.add((c, RDFS.subClassOf, BIOLINK.Protein))
-    onto.add((c, SKOS.exactMatch, BIOLINK.GeneProduct))
+    onto.add((c, RDFS.subClassOf, BIOLINK.GeneProduct))
+    onto.add((d, SKOS.closeMatch, BIOLINK.OrganismTaxon))  # an overlap, not an alignment
     assert kgx._biolink_alignment(onto, a, RDFS.subClassOf, BIOLINK.NamedThing) == BIOLINK.ChemicalEntity
     assert kgx._biolink_alignment(onto, c, RDFS.subClassOf, BIOLINK.NamedThing) == BIOLINK.GeneProduct  # name order
     assert kgx._biolink_alignment(onto, d, RDFS.subClassOf, BIOLINK.NamedThing) == BIOLINK.NamedThing

@@ -320,15 +320,19 @@ def test_projection_reconciles_with_sparql_counts(glutamine):
     """Nodes = distinct typed entities; edges = distinct direct triples described by a statement
     plus class membership triples, both ends entities; counted both ways and by kind."""
     graph, G, _ = glutamine
+    # Reference classes are nodes too; a drug's reference-class edge counts only when the drug is
+    # no stated member of a class (the monograph's membership says it already).
     nodes = _count(graph, """SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {
-        ?t rdfs:subClassOf* skg:Entity . ?e a ?t . FILTER isIRI(?e) }""")
+        { ?t rdfs:subClassOf* skg:Entity . ?e a ?t . FILTER isIRI(?e) } UNION { ?e a skg:ReferenceClass } }""")
+    links = """VALUES ?p { skg:memberOf skg:hasMember skg:subClassOfClass skg:inReferenceClass
+                           skg:correspondsToReferenceClass } ?s ?p ?o
+               FILTER(?p != skg:inReferenceClass || NOT EXISTS { ?s skg:memberOf ?stated })"""
     edges = _count(graph, """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
         { ?st skg:subjectEntity ?s ; skg:relation ?p ; skg:objectEntity ?o . ?s ?p ?o }
-        UNION { VALUES ?p { skg:memberOf skg:hasMember skg:subClassOfClass } ?s ?p ?o }
-        FILTER EXISTS { ?s a ?ts . ?ts rdfs:subClassOf* skg:Entity }
-        FILTER EXISTS { ?o a ?to . ?to rdfs:subClassOf* skg:Entity } } }""")
-    membership = _count(graph, """SELECT (COUNT(*) AS ?n) WHERE {
-        VALUES ?p { skg:memberOf skg:hasMember skg:subClassOfClass } ?s ?p ?o }""")
+        UNION { %s }
+        FILTER EXISTS { ?s a ?ts . FILTER(?ts = skg:ReferenceClass || EXISTS { ?ts rdfs:subClassOf* skg:Entity }) }
+        FILTER EXISTS { ?o a ?to . FILTER(?to = skg:ReferenceClass || EXISTS { ?to rdfs:subClassOf* skg:Entity }) } } }""" % links)
+    membership = _count(graph, """SELECT (COUNT(*) AS ?n) WHERE { %s }""" % links)
     mechanism = _count(graph, """SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE {
         ?st a skg:MechanismStatement ; skg:subjectEntity ?s ; skg:relation ?p ; skg:objectEntity ?o . ?s ?p ?o } }""")
     assert nodes > 100 and edges > 100

@@ -30,27 +30,27 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # --- the format (docs/data-format.md) ---------------------------------------------------------
 ENTITY_TYPES = {
     "Substance", "Drug", "DrugClass", "Condition", "Population", "AnatomicalEntity",
-    "ChemicalEntity", "Protein", "BiologicalProcess", "Organism", "DosageForm",
+    "ChemicalEntity", "Protein", "BiologicalProcess", "Organism", "DosageForm", "Procedure",
 }
 ENTITY_KEYS = {
     "id", "type", "label", "synonyms", "brands", "salts", "member_of", "reference_classes", "description",
-    "min_age_years", "max_age_years", "xrefs", "quote",
+    "min_age_years", "max_age_years", "states", "broader", "xrefs", "quote",
 }
-COMMON = {"id", "substance", "quote"}
+COMMON = {"id", "substance", "quote", "qualifiers"}
 RECORD_KEYS = {
     "effectiveness": {"condition", "level", "routes", "population", "summary"},
     "findings": {"assessment", "condition", "outcome", "direction", "routes", "population",
                  "co_intervention", "study"},
     "claimed_uses": {"condition", "population", "context"},
-    "interactions": {"interactant", "severity", "likelihood", "effect", "mechanism", "recommendation"},
+    "interactions": {"interactant", "severity", "likelihood", "evidence", "effect", "mechanism", "recommendation"},
     "precautions": {"subject", "strength", "rationale"},
     "safety_limits": {"route", "population", "min_age_years", "max_age_years", "max_amount",
                       "unit", "per_kg", "period", "rating"},
     "dosing": {"indication", "route", "population", "amount", "min_amount", "max_amount",
                "preferred_amount", "unit", "per_kg", "period", "interval", "frequency", "form",
                "administration", "start", "stop"},
-    "mechanisms": {"subject", "relation", "object", "context"},
-    "physiology": {"subject", "relation", "object", "proportion"},
+    "mechanisms": {"subject", "relation", "object", "context", "proportion", "proportion_qualifier"},
+    "physiology": {"subject", "relation", "object", "proportion", "proportion_qualifier"},
     "studies": {"design", "sample_size", "population", "intervention", "measured", "outcome",
                 "effect_size", "effect_size_unit", "study_count", "citation_count", "gives_substance"},
 }
@@ -62,7 +62,10 @@ ENTITY_REF_FIELDS = {
 CODES = {
     "level": {"effective", "likely-effective", "possibly-effective", "insufficient-evidence",
               "possibly-ineffective", "likely-ineffective", "ineffective"},
-    "direction": {"improves", "no-effect", "inconsistent", "worsens", "correlated"},
+    "direction": {"improves", "no-effect", "inconsistent", "worsens", "correlated", "weakly-supported"},
+    "qualifier": {"some-types", "in-animals", "some-people", "approximately", "at-most"},
+    "proportion_qualifier": {"approximately", "at-most"},
+    "evidence": {"mechanism", "case-report", "study"},
     "severity": {"major", "moderate", "minor"},
     "strength": {"do-not-use", "avoid", "caution"},
     "rating": {"likely-safe", "possibly-safe", "possibly-unsafe", "likely-unsafe", "unsafe"},
@@ -188,6 +191,7 @@ def test_records_follow_the_format(monograph):
             problems.append(f"{where}: unknown keys {sorted(extra)}")
         coded = [(key, rec[key]) for key in CODES if key in rec]
         coded += [("route", value) for value in rec.get("routes") or []]
+        coded += [("qualifier", value) for value in rec.get("qualifiers") or []]
         for key, value in coded:
             if value not in CODES[key]:
                 problems.append(f"{where}: {key} {value!r}")

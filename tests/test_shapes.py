@@ -342,6 +342,41 @@ CASES = [
         "skg:producedIn",
         SKG.relation,
     ),
+    # "About one third of this nitrogen comes from glutamine.": a number given as "about" needs the number.
+    Case(
+        "ProportionQualifierShape",
+        "MinCount",
+        provenance("mech-nitrogen", "MechanismStatement")
+        + """\
+<statement/demo/mech-nitrogen> skg:proportion 0.33 ; skg:proportionQualifier skg:QualifierApproximately ;
+    skg:subjectEntity <substance/demo-acid> ; skg:relation skg:convertedTo ;
+    skg:objectEntity <chemical/ammonia> .
+<substance/demo-acid> skg:convertedTo <chemical/ammonia> .
+""",
+        "skg:proportion 0.33 ; ",
+        "",
+        SKG.proportion,
+    ),
+    # "Some types of chemotherapy can reduce the levels of glutamine": a qualifier is a concept of its scheme.
+    Case(
+        "StatementShape",
+        "In",
+        CLAIMED_USE.replace('skg:context "side effects of treatment" ;',
+                            'skg:context "side effects of treatment" ; skg:qualifier skg:QualifierSomeTypes ;'),
+        "skg:qualifier skg:QualifierSomeTypes",
+        "skg:qualifier skg:SeverityModerate",
+        SKG.qualifier,
+    ),
+    # "Pregnancy and breast-feeding: ...": a population's state is a concept of the state scheme.
+    Case(
+        "PopulationShape",
+        "In",
+        '<population/pregnant> a skg:Population ; rdfs:label "pregnant women" ; '
+        'skg:physiologicalState skg:StatePregnancy .\n',
+        "skg:physiologicalState skg:StatePregnancy",
+        "skg:physiologicalState skg:QualifierAtMost",
+        SKG.physiologicalState,
+    ),
     Case(
         "PhysiologyStatementShape",
         "MaxInclusive",

@@ -51,11 +51,19 @@ SCALES = {
     SKG.RouteScheme: (SKG.Route, None),
     SKG.UnitScheme: (SKG.Unit, None),
     SKG.FindingDirectionScheme: (SKG.FindingDirection, None),
+    SKG.QualifierScheme: (SKG.Qualifier, None),
+    SKG.PhysiologicalStateScheme: (SKG.PhysiologicalState, None),
+    SKG.InteractionEvidenceScale: (SKG.InteractionEvidence, {"study": 3, "case-report": 2, "mechanism": 1}),
 }
 CODES = {
     SKG.RouteScheme: {"oral", "intravenous", "enteral-tube", "topical"},
     SKG.UnitScheme: {"g", "mg", "mcg", "mL", "IU"},
-    SKG.FindingDirectionScheme: {"improves", "no-effect", "inconsistent", "worsens", "correlated"},
+    SKG.FindingDirectionScheme: {"improves", "no-effect", "inconsistent", "worsens", "correlated",
+                                 "weakly-supported"},
+    # "some types of chemotherapy", "animal models of stress", "about one third", "up to 60%"
+    SKG.QualifierScheme: {"some-types", "in-animals", "some-people", "approximately", "at-most"},
+    # "Pregnancy and breast-feeding: Not enough is known ..."
+    SKG.PhysiologicalStateScheme: {"pregnancy", "breast-feeding"},
 }
 # The relation names docs/data-format.md allows in mechanisms and physiology records.
 MECHANISM_RELATIONS = {
@@ -181,7 +189,7 @@ def test_entity_and_statement_hierarchy():
     g = ontology()
     entities = {SKG.Substance, SKG.Drug, SKG.DrugClass, SKG.Condition, SKG.Population,
                 SKG.AnatomicalEntity, SKG.ChemicalEntity, SKG.Protein, SKG.BiologicalProcess,
-                SKG.Organism, SKG.DosageForm}
+                SKG.Organism, SKG.DosageForm, SKG.Procedure}
     statements = {SKG.EffectivenessAssessment, SKG.ClaimedUse, SKG.Finding, SKG.Interaction,
                   SKG.Precaution, SKG.SafetyLimit, SKG.DosingRegimen, SKG.MechanismStatement,
                   SKG.PhysiologyStatement, SKG.Study}

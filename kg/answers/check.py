@@ -98,6 +98,7 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
                     "input": r["input"], "drug": r["resolved"], "drug_type": r["type"],
                     "supplement": i["supplement"], "severity": i["severity"], "severity_rank": i["severity_rank"],
                     "likelihood": i["likelihood"], "likelihood_rank": i["likelihood_rank"], "basis": i["basis"],
+                    "evidence": i["evidence"], "evidence_label": i["evidence_label"], "qualifiers": i["qualifiers"],
                     "chain": [r["resolved"], *i["via"], i["supplement"]],
                     "effect": i["effect"], "mechanism": i["mechanism"], "recommendation": i["recommendation"],
                     "statement": i["statement"],
@@ -113,21 +114,23 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
 
     condition_iris: dict[str, str] = {}
     for name in conditions:
-        found = clinical._lookup(engine, name, ["Condition", "BiologicalProcess"], timeout)
+        found = clinical._lookup(engine, name, ["Condition", "BiologicalProcess", "Procedure"], timeout)
         if not found.matches:
             not_checked.append({"input": name, "kind": "condition", "suggestions": found.suggestions})
             continue
         for m in found.matches:
             condition_iris[m.iri] = m.label
 
+    states = {code for code, given in (("pregnancy", pregnant), ("breast-feeding", breast_feeding)) if given}
     applies, to_check = [], []
     for supplement in checked:
         for p in clinical.precautions(supplement, engine=engine, timeout=timeout):
-            verdict = _matches(p, condition_iris, age_years)
+            criteria = (_population_criteria(engine, p, timeout) if p["subject_type"] == "population" else [])
+            verdict, open_question = _matches(p, condition_iris, age_years, states, criteria)
             if verdict is False:
                 continue
             entry = {k: p[k] for k in ("supplement", "subject", "subject_type", "strength", "rationale")}
-            entry["why"] = verdict if isinstance(verdict, str) else ""
+            entry["why"] = verdict if isinstance(verdict, str) else open_question
             entry["sources"] = cite(p["statement"], "precaution", p["quotes"])
             (applies if isinstance(verdict, str) else to_check).append(entry)
 
@@ -183,21 +186,68 @@ def _num(value: Decimal | None):
     return None if value is None else clinical._number(value)
 
 
-def _matches(p: dict, conditions: dict[str, str], age: Decimal | None):
-    """Why precaution ``p`` applies (a reason), None when the details cannot tell, False when they
-    rule it out."""
+_STATE_WORDS = {"pregnancy": "pregnant", "breast-feeding": "breast-feeding"}
+
+
+def _population_criteria(engine: Engine, p: dict, timeout: float) -> list[dict]:
+    """What puts a person in the precaution's population: the population itself and every part of
+    it, each ``{"label", "min_age", "max_age", "states"}`` (the population first)."""
+    rows = clinical._rows(engine, "population-criteria", {"population_iri": p["subject_iri"]}, timeout)
+    found: dict[str, dict] = {}
+    for r in rows:
+        c = found.setdefault(r["part_iri"], {"label": r["part"], "min_age": clinical._num_or_none(r.get("part_min_age")),
+                                             "max_age": clinical._num_or_none(r.get("part_max_age")), "states": []})
+        if r.get("part_state") and r["part_state"] not in c["states"]:
+            c["states"].append(r["part_state"])
+    own = found.pop(p["subject_iri"], {"label": p["subject"], "min_age": p.get("subject_min_age"),
+                                       "max_age": p.get("subject_max_age"), "states": []})
+    return [own, *(found[k] for k in sorted(found, key=lambda k: found[k]["label"]))]
+
+
+def _matches(p: dict, conditions: dict[str, str], age: Decimal | None, states: set[str] = frozenset(),
+             criteria: list[dict] | None = None) -> tuple[str | bool | None, str]:
+    """``(verdict, open question)``: the verdict is why precaution ``p`` applies (a reason), None
+    when the details given cannot tell, False when they rule it out; the open question says what
+    would tell, when the verdict is None.
+
+    A population's criteria are its own and those of every part of it (children aged 3 to 18 years
+    are children): the patient belongs when one part matches, is ruled out only when every part
+    states a criterion the patient fails. Pregnancy and breast-feeding match only when given;
+    their absence rules nothing out (not stated is not "no")."""
     if p["subject_type"] != "population":
         if p.get("subject_iri") in conditions:
-            return f"the patient has {p['subject']}"
-        return False
-    low, high = (None if p.get(k) is None else Decimal(str(p[k])) for k in ("subject_min_age", "subject_max_age"))
-    if low is None and high is None:
-        return None  # a population without a stated age range: the details given cannot match it
-    if age is None:
-        return None
-    if (low is None or age >= low) and (high is None or age < high + 1):
-        return f"age {clinical._show(age)} is within {p['subject']}"
-    return False
+            return f"the patient has {p['subject']}", ""
+        return False, ""
+    criteria = criteria or [{"label": p["subject"], "min_age": p.get("subject_min_age"),
+                             "max_age": p.get("subject_max_age"), "states": []}]
+    ruled_out, questions, outside = 0, [], []
+    for c in criteria:
+        part = "" if c["label"] == p["subject"] else f" ({c['label']}, who are {p['subject']})"
+        if c["states"]:
+            ordered = sorted(c["states"], key=lambda s: (list(_STATE_WORDS).index(s) if s in _STATE_WORDS else 99, s))
+            hit = next((s for s in ordered if s in states), None)
+            if hit:
+                return f"the patient is {_STATE_WORDS.get(hit, hit)}{part}", ""
+            questions.append(f"applies if the patient is {' or '.join(_STATE_WORDS.get(s, s) for s in ordered)}"
+                             " (not stated)")
+            continue
+        low, high = (None if c.get(k) is None else Decimal(str(c[k])) for k in ("min_age", "max_age"))
+        if low is None and high is None:
+            continue  # no stated criterion: the details given cannot match it
+        if age is None:
+            questions.append(f"{c['label']}: give the age")
+            continue
+        if (low is None or age >= low) and (high is None or age < high + 1):
+            who = f"{c['label']}, who are {p['subject']}" if part else c["label"]
+            return f"age {clinical._show(age)} is within {who}", ""
+        ruled_out += 1
+        outside.append(c["label"])
+    if ruled_out == len(criteria):
+        return False, ""
+    if not questions:
+        lead = f"age {clinical._show(age)} is outside {' and '.join(outside)}, but " if outside else ""
+        questions.append(f"{lead}no age range or other criterion is stated for {p['subject']}")
+    return None, "; ".join(dict.fromkeys(questions))
 
 
 def _routes_with_limits(engine: Engine, supplement: str, timeout: float) -> list[str]:

@@ -87,6 +87,24 @@ def _names(engine: Engine, timeout: float) -> NameIndex:
     return _cached(_indexes, engine, lambda: full_index(engine, timeout=timeout))
 
 
+def complete(prefix: str, types: list[str] | None = None, *, n: int = 20, engine: Engine | None = None,
+             graph=None, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
+    """Type-ahead: up to ``n`` names starting with ``prefix`` (generic, brand, synonym, salt,
+    identifier), ``[{"name", "label", "type", "kind", "iri"}]``, shortest first."""
+    engine = _engine(engine, graph)
+    return [{"name": m.matched, "label": m.label, "type": m.type, "kind": m.kind, "iri": m.iri}
+            for m in _names(engine, timeout).complete(prefix, n=n, types=types)]
+
+
+def names_in(text: str, types: list[str] | None = None, *, engine: Engine | None = None, graph=None,
+             timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
+    """The entities named in free text ("Moonpetal powder 5 g" names moonpetal):
+    ``[{"label", "type", "iri", "matched"}]``, left to right."""
+    engine = _engine(engine, graph)
+    return [{"label": m.label, "type": m.type, "iri": m.iri, "matched": m.matched}
+            for m in _names(engine, timeout).names_in(text, types=types)]
+
+
 def _lookup(engine: Engine, name: str, types: list[str] | None, timeout: float) -> Lookup:
     return lookup(engine, name, types=types, timeout=timeout, full=lambda: _names(engine, timeout))
 
@@ -211,12 +229,16 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
     under ``unknown`` with close matches, never dropped.
 
     Returns ``{"results": [{"input", "resolved", "type", "iri", "matched", "interactions":
-    [{"supplement", "severity", "severity_rank", "likelihood", "likelihood_rank", "basis", "via",
+    [{"supplement", "severity", "severity_rank", "likelihood", "likelihood_rank", "evidence",
+    "evidence_label", "qualifiers", "basis", "via",
     "interactant", "effect", "mechanism", "recommendation", "quote", "quotes", "statement"}]}],
     "unknown": [{"input", "suggestions"}]}``.
 
     ``likelihood`` is how likely the text says the interaction is (``probable``, ``possible``,
-    ``uncertain``; ``not stated`` for a graph built without it, rank None); ``basis`` is
+    ``uncertain``; ``not stated`` for a graph built without it, rank None); ``evidence`` what the
+    text rests it on (``mechanism``, ``case-report``, ``study``; ``not stated`` when it gives
+    nothing), ``qualifiers`` the restrictions the text puts on it (``[{"code": "some-types",
+    "label": "only some types"}]``: the effect concerns only some members of the class); ``basis`` is
     ``stated`` when the monograph names the drug or its class, ``classification`` when the drug
     meets the interaction only because the reference classification puts it in a class the
     monograph's drug class corresponds to: such an entry adds ``classification_source`` (the
@@ -278,6 +300,9 @@ def _interaction(statement: str, group: list[dict], basis: str, via: list[str]) 
         "severity_rank": _int(first["severity_rank"]),
         "likelihood": first.get("likelihood") or "not stated",
         "likelihood_rank": _int(first.get("likelihood_rank")),
+        "evidence": first.get("evidence") or "not stated",
+        "evidence_label": first.get("evidence_label") or EVIDENCE_NOT_STATED,
+        "qualifiers": _qualifiers(group),
         "basis": basis,
         "via": via,
         "interactant": first["interactant"],
@@ -289,6 +314,15 @@ def _interaction(statement: str, group: list[dict], basis: str, via: list[str]) 
         "quotes": quotes,
         "statement": statement,
     }
+
+
+EVIDENCE_NOT_STATED = "not stated in the text"
+
+
+def _qualifiers(rows: Iterable[dict]) -> list[dict]:
+    """The distinct qualifiers of a statement's rows: ``[{"code", "label"}]`` sorted by code."""
+    found = {r["qualifier"]: r.get("qualifier_label") or r["qualifier"] for r in rows if r.get("qualifier")}
+    return [{"code": c, "label": found[c]} for c in sorted(found)]
 
 
 def _classified(drug: str, statement: str, group: list[dict]) -> dict:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.answers.walks import DEFAULT_LIMIT, DEFAULT_MAX_HOPS, Path, Step, _check_ends, find_paths, steps_from
-from kg.answers.projection import MECHANISM_KINDS, MEMBERSHIP, UPWARD
+from kg.answers.projection import DOWNWARD, MECHANISM_KINDS, MEMBERSHIP, UPWARD
 from kg.vocab import SKG
 
 if TYPE_CHECKING:  # heavy imports stay lazy: ``kg --help`` must not pay for networkx
@@ -26,7 +26,7 @@ def is_mechanism_edge(data: dict) -> bool:
 def _upward(G, step: Step) -> bool:
     """Does the step go from a member to its class (or from a class to a broader one)?"""
     rel = G.edges[step.edge].get("relation")
-    return (step.forward and rel in UPWARD) or (not step.forward and rel == str(SKG.hasMember))
+    return (step.forward and rel in UPWARD) or (not step.forward and rel in DOWNWARD)
 
 
 def class_chains(G, node: str) -> dict[str, Path]:

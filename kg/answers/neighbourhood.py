@@ -46,8 +46,10 @@ ADJACENT_QUERY = _PREFIXES + """SELECT DISTINCT ?m ?t WHERE {
     FILTER EXISTS { ?n ?p ?m } ?m a ?t . }
   UNION { VALUES ?n { %(nodes)s } ?st skg:objectEntity ?n ; skg:relation ?p ; skg:subjectEntity ?m .
           FILTER EXISTS { ?m ?p ?n } ?m a ?t . }
-  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?n ?r ?m . ?m a ?t . }
-  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?m ?r ?n . ?m a ?t . }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass skg:inReferenceClass skg:correspondsToReferenceClass } ?n ?r ?m . ?m a ?t .
+          FILTER(?r != skg:inReferenceClass || NOT EXISTS { ?n skg:memberOf ?stated }) }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass skg:inReferenceClass skg:correspondsToReferenceClass } ?m ?r ?n . ?m a ?t .
+          FILTER(?r != skg:inReferenceClass || NOT EXISTS { ?m skg:memberOf ?stated }) }
   FILTER(isIRI(?m))
 }"""
 # (Whether ?t is an entity class is checked by the caller, against the class hierarchy it fetched:
@@ -75,7 +77,7 @@ ENTITIES_QUERY = _PREFIXES + """CONSTRUCT { ?n a ?nt ; rdfs:label ?nl . ?n ?r ?m
 WHERE {
   { VALUES ?n { %(nodes)s } ?n a ?nt }
   UNION { VALUES ?n { %(nodes)s } ?n rdfs:label ?nl }
-  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass } ?n ?r ?m }
+  UNION { VALUES ?n { %(nodes)s } VALUES ?r { skg:memberOf skg:hasMember skg:subClassOfClass skg:inReferenceClass skg:correspondsToReferenceClass } ?n ?r ?m }
 }"""
 
 #: What :func:`kg.answers.paths.project` reads about the statements in ``VALUES ?st``: all their triples,
@@ -94,7 +96,7 @@ WHERE {
           OPTIONAL { ?rel rdfs:label ?rl } OPTIONAL { ?rel owl:inverseOf ?ri } OPTIONAL { ?rj owl:inverseOf ?rel } }
   UNION { VALUES ?st { %(statements)s } ?st skg:evidence ?ev . ?ev oa:hasSelector ?sel .
           OPTIONAL { ?sel oa:exact ?exact } OPTIONAL { ?sel oa:start ?start } }
-  UNION { VALUES ?st { %(statements)s } ?st skg:severity|skg:evidenceLevel ?c .
+  UNION { VALUES ?st { %(statements)s } ?st skg:severity|skg:evidenceLevel|skg:qualifier|skg:proportionQualifier ?c .
           OPTIONAL { ?c skos:prefLabel ?cp } OPTIONAL { ?c rdfs:label ?cl } }
 }"""
 

@@ -13,7 +13,8 @@ Everything below takes only the networkx graph, so it can be tested on tiny hand
 
 from __future__ import annotations
 
-from kg.answers.projection import (entity_classes, MECHANISM_KINDS, MEMBERSHIP, MEMBERSHIP_RELATIONS, project, UPWARD)
+from kg.answers.projection import (entity_classes, MECHANISM_KINDS, MEMBERSHIP, MEMBERSHIP_RELATIONS, project,
+                                   REFERENCE_RELATIONS, UPWARD)
 from kg.answers.walks import (arrow, DEFAULT_LIMIT, DEFAULT_MAX_HOPS, find_paths, iter_paths, label, Path,
                               path_records, path_text, relation_text, shortest_in_neighbourhood, shortest_paths, Step,
                               step_quotes, step_record, steps_from)
@@ -23,7 +24,7 @@ from kg.answers.measures import (Centrality, centrality, DAMPING, MAX_METAPATH_P
 
 __all__ = [
     "DAMPING", "DEFAULT_LIMIT", "DEFAULT_MAX_HOPS", "MAX_METAPATH_PATHS", "MECHANISM_KINDS", "MEMBERSHIP",
-    "MEMBERSHIP_RELATIONS", "UPWARD", "arrow", "Centrality", "centrality", "class_chains", "direct_statements",
+    "MEMBERSHIP_RELATIONS", "REFERENCE_RELATIONS", "UPWARD", "arrow", "Centrality", "centrality", "class_chains", "direct_statements",
     "entity_classes", "explain", "Explanation", "find_paths", "is_mechanism_edge", "iter_paths", "label",
     "metapath_of", "MetapathCount", "metapaths", "Neighbour", "neighbours", "node_info", "Path",
     "path_degree_product", "path_records", "path_text", "project", "relation_text", "shortest_in_neighbourhood",

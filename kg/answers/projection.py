@@ -24,6 +24,7 @@ Edges go from subject to object of the direct triple, are keyed by the relation'
 ``kind``
     local name of the statement class behind the edge (``"Interaction"``,
     ``"MechanismStatement"``, ...) or ``"ClassMembership"`` for ``memberOf`` / ``hasMember`` /
+    ``inReferenceClass`` / ``correspondsToReferenceClass`` /
     ``subClassOfClass``
 ``inverse``
     IRI of the relation declared ``owl:inverseOf`` this one (only when there is one)
@@ -34,6 +35,13 @@ Edges go from subject to object of the direct triple, are keyed by the relation'
     the statements' verbatim quotes in text order, one per line (``"\\n"``)
 ``severity``, ``evidence_level``
     ``skos:prefLabel`` of the statement's severity / evidence level, when it has one
+``qualifier``
+    the ``skos:prefLabel`` of every qualifier the statements carry ("only some types"), ``"; "``-joined
+``proportion``
+    the share a statement accounts for, with how the text gives it (``about 33%``, ``up to 60%``)
+
+A drug's ``inReferenceClass`` edge is left out when the drug is a stated member (``memberOf``) of
+a class: the monograph's membership explains it, the reference classification would only repeat it.
 
 Absent values are left out rather than stored as ``None``. Membership edges carry no statement
 attributes. Literals, ontology terms (classes, properties, scale concepts) and provenance nodes
@@ -57,9 +65,15 @@ if TYPE_CHECKING:  # heavy imports stay lazy: ``kg --help`` must not pay for net
 MEMBERSHIP = "ClassMembership"
 #: Edge kinds a mechanism explanation may use.
 MECHANISM_KINDS = frozenset({"MechanismStatement", "PhysiologyStatement", MEMBERSHIP})
-#: Membership relations that point from member to class (``hasMember`` points the other way).
-UPWARD = frozenset({str(SKG.memberOf), str(SKG.subClassOfClass)})
-MEMBERSHIP_RELATIONS = UPWARD | {str(SKG.hasMember)}
+#: Membership relations that point from member to class: a drug to its class, a class to a broader
+#: one, a drug to the reference class the project's classification puts it in.
+UPWARD = frozenset({str(SKG.memberOf), str(SKG.subClassOfClass), str(SKG.inReferenceClass)})
+#: Membership relations that point from class to member: ``hasMember``, and a monograph's drug class
+#: to the reference class it corresponds to (the reference class's members are the class's members).
+DOWNWARD = frozenset({str(SKG.hasMember), str(SKG.correspondsToReferenceClass)})
+MEMBERSHIP_RELATIONS = UPWARD | DOWNWARD
+#: The membership relations that come from the reference classification, not from a monograph.
+REFERENCE_RELATIONS = frozenset({str(SKG.inReferenceClass), str(SKG.correspondsToReferenceClass)})
 #: Inverse pairs assumed even when the graph lacks the ontology's ``owl:inverseOf``.
 _KNOWN_INVERSES = {str(SKG.memberOf): str(SKG.hasMember), str(SKG.hasMember): str(SKG.memberOf)}
 
@@ -101,6 +115,7 @@ def entity_classes(graph: Graph) -> set:
     found = set(graph.transitive_subjects(RDFS.subClassOf, SKG.Entity))
     found.update(SKG[t] for t in ENTITY_TYPES)
     found.add(SKG.Entity)
+    found.add(SKG.ReferenceClass)  # a class of the reference classification: reached by membership
     return found
 
 
@@ -153,13 +168,21 @@ class _Projector:
                                 backing = found.setdefault((s, p, o), [])
                                 if st not in backing:
                                     backing.append(st)
-        for rel in (SKG.memberOf, SKG.hasMember, SKG.subClassOfClass):
+        for rel in (SKG.memberOf, SKG.hasMember, SKG.subClassOfClass, SKG.inReferenceClass,
+                    SKG.correspondsToReferenceClass):
             for o in g.objects(node, rel):
                 found.setdefault((node, rel, o), [])
             for s in g.subjects(rel, node):
                 found.setdefault((s, rel, node), [])
-        self._edges[node] = {k: v for k, v in found.items() if self.type_of(k[0]) and self.type_of(k[2])}
+        self._edges[node] = {k: v for k, v in found.items()
+                             if self.type_of(k[0]) and self.type_of(k[2]) and not self._restated(k)}
         return self._edges[node]
+
+    def _restated(self, edge) -> bool:
+        """A drug's reference-class edge when the drug is a stated member of a class: the
+        monograph's own membership explains it, so the table's is left out of the projection."""
+        s, p, _ = edge
+        return p == SKG.inReferenceClass and (s, SKG.memberOf, None) in self.g
 
     def label(self, node) -> str:
         if node not in self._labels:
@@ -222,7 +245,25 @@ class _Projector:
                 if concept is not None:
                     attrs[key] = self.concept_label(concept)
                     break
+        # A restriction any of the statements carries stays on the edge: a hedge is never dropped.
+        qualifiers = sorted({self.concept_label(q) for s in statements for q in self.g.objects(s, SKG.qualifier)})
+        if qualifiers:
+            attrs["qualifier"] = "; ".join(qualifiers)
+        shares = sorted({_share(self.g.value(s, SKG.proportion),
+                                self.g.value(s, SKG.proportionQualifier) and self.concept_label(self.g.value(s, SKG.proportionQualifier)))
+                         for s in statements if self.g.value(s, SKG.proportion) is not None})
+        if shares:
+            attrs["proportion"] = "; ".join(shares)
         return attrs
+
+
+def _share(value, qualifier: str | None) -> str:
+    """A proportion as a percentage with how the text gives it: ``about 33%``, ``up to 60%``."""
+    from decimal import Decimal
+
+    percent = (Decimal(str(value)) * 100).normalize()
+    text = f"{format(percent, 'f')}%"
+    return f"{qualifier} {text}" if qualifier else text
 
 
 def project(graph: Graph, seeds: Iterable | None = None, depth: int | None = None, *,

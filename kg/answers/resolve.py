@@ -86,6 +86,43 @@ class NameIndex:
             return Lookup(name, found)
         return Lookup(name, [], self.suggest(name, types=wanted))
 
+    def complete(self, prefix: str, *, n: int = 20, types: Iterable[str] | None = None) -> list[Match]:
+        """Up to ``n`` names that start with ``prefix`` (any letter case), shortest first: type-ahead."""
+        wanted = set(types) if types else None
+        key = fold(checked_text(prefix, "a prefix"))
+        if not key:
+            return []
+        hits = sorted((k for k in self._by_name if k.startswith(key)), key=lambda k: (len(k), k))
+        out: list[Match] = []
+        for k in hits:
+            for m in sorted(self._by_name[k].values(), key=lambda m: (_KIND_ORDER.get(m.kind, 9), m.label, m.iri)):
+                if wanted is None or m.type in wanted:
+                    out.append(Match(m.iri, m.label, m.type, self._display[k], m.kind))
+                    break
+            if len(out) >= n:
+                break
+        return out
+
+    def names_in(self, text: str, *, types: Iterable[str] | None = None, max_words: int = 6) -> list[Match]:
+        """The entities named in free text ("Moonpetal powder 5 g"): the longest run of words,
+        left to right, that is a known name (of ``types``); runs never overlap."""
+        wanted = set(types) if types else None
+        words = fold(checked_text(text, "a text")).replace(",", " ").replace(";", " ").split()
+        found: list[Match] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(max_words, len(words) - i), 0, -1):
+                key = " ".join(words[i:i + n]).strip(".:()")
+                hits = [m for m in self._by_name.get(key, {}).values() if wanted is None or m.type in wanted]
+                if hits:
+                    hits.sort(key=lambda m: (_KIND_ORDER.get(m.kind, 9), m.label, m.iri))
+                    found.append(hits[0])
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
     def suggest(self, name: str, *, n: int = 3, types: Iterable[str] | None = None) -> list[str]:
         """Close matches among known names (a misspelt brand name finds the brand)."""
         wanted = set(types) if types else None

@@ -231,11 +231,12 @@ def label(G, node: str) -> str:
 
 
 def relation_text(G, step: Step) -> str:
-    """The relation of a step, with severity or evidence level: ``interacts with (moderate)``."""
+    """The relation of a step, with severity or evidence level, the share it accounts for and the
+    text's qualifiers: ``interacts with (moderate; only some types)``."""
     d = G.edges[step.edge]
     text = str(d.get("relation_label") or step.key)
-    extra = d.get("severity") or d.get("evidence_level")
-    return f"{text} ({extra})" if extra else text
+    extra = [x for x in (d.get("severity") or d.get("evidence_level"), d.get("proportion"), d.get("qualifier")) if x]
+    return f"{text} ({'; '.join(extra)})" if extra else text
 
 
 def arrow(G, step: Step) -> str:
@@ -275,7 +276,7 @@ def step_record(G, step: Step) -> dict:
         "relation_iri": d.get("relation"),
         "kind": d.get("kind"),
     }
-    for key in ("severity", "evidence_level", "statement", "record_id"):
+    for key in ("severity", "evidence_level", "proportion", "qualifier", "statement", "record_id"):
         if d.get(key):
             rec[key] = d[key]
     return rec

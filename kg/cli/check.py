@@ -84,6 +84,9 @@ def render(report: dict) -> str:
     for i in report["interactions"]:
         out.append(f"  {i['severity'].upper()} · likelihood {i['likelihood']} · basis {i['basis']}: "
                    f"{clean(i['drug'])} ({clean(i['input'])}) with {clean(i['supplement'])} {_refs(i['sources'])}")
+        if i["qualifiers"]:
+            out += _wrap("the text restricts it: " + "; ".join(q["label"] for q in i["qualifiers"]))
+        out += _wrap("evidence: " + i["evidence_label"])
         out += _wrap("how: " + " > ".join(i["chain"]))
         if i.get("basis_note"):
             out += _wrap("basis: " + i["basis_note"])
@@ -102,6 +105,8 @@ def render(report: dict) -> str:
         out += ["", "Precautions to check (the details given cannot tell whether they apply)"]
         for p in report["precautions_to_check"]:
             out += _wrap(f"{p['strength']}: {p['subject']} - {p['rationale']} {_refs(p['sources'])}", "  ")
+            if p.get("why"):
+                out += _wrap("to tell: " + p["why"])
     if report["doses"]:
         out += ["", "Dose limits for this patient"]
         for d in report["doses"]:
@@ -122,7 +127,8 @@ def render(report: dict) -> str:
         out += ["", "Not checked (not found)"]
         for n in report["not_checked"]:
             hint = f"; did you mean: {', '.join(n['suggestions'])}?" if n["suggestions"] else ""
-            out += _wrap(f"{n['kind']} {n['input'][:60]!r}{hint}", "  ")
+            note = f" ({n['note']})" if n.get("note") else ""
+            out += _wrap(f"{n['kind']} {n['input'][:60]!r}{note}{hint}", "  ")
     if report["sources"]:
         out += ["", "Sources (verbatim from the monographs)"]
         for s in report["sources"]:

@@ -99,8 +99,8 @@ def run_interactions(args: argparse.Namespace) -> int:
     return 1 if hits else 0
 
 
-_FLAT_COLUMNS = ["input", "status", "resolved", "type", "supplement", "severity", "likelihood", "basis", "via",
-                 "interactant", "effect", "mechanism", "recommendation", "quote", "suggestions"]
+_FLAT_COLUMNS = ["input", "status", "resolved", "type", "supplement", "severity", "likelihood", "evidence",
+                 "qualifiers", "basis", "via", "interactant", "effect", "mechanism", "recommendation", "quote", "suggestions"]
 
 
 def _flat_rows(report: dict) -> list[dict]:
@@ -111,7 +111,9 @@ def _flat_rows(report: dict) -> list[dict]:
             rows.append({**base, "status": "no interaction found"})
         for i in r["interactions"]:
             rows.append({**base, "status": "interaction", "supplement": i["supplement"], "severity": i["severity"],
-                         "likelihood": i["likelihood"], "basis": i["basis"], "via": " > ".join(i["via"]), "interactant": i["interactant"], "effect": i["effect"],
+                         "likelihood": i["likelihood"], "evidence": i["evidence"],
+                         "qualifiers": "; ".join(q["label"] for q in i["qualifiers"]),
+                         "basis": i["basis"], "via": " > ".join(i["via"]), "interactant": i["interactant"], "effect": i["effect"],
                          "mechanism": i["mechanism"], "recommendation": i["recommendation"], "quote": i["quote"]})
     for u in report["unknown"]:
         rows.append({"input": u["input"], "status": "not found", "suggestions": "; ".join(u["suggestions"])})
@@ -119,7 +121,7 @@ def _flat_rows(report: dict) -> list[dict]:
 
 
 def _interactions_table(report: dict) -> str:
-    from kg.cli.output import table, wrap
+    from kg.cli.output import qualified, table, wrap
 
     rows, sources, number, notes = [], [], {}, []
     for r in report["results"]:
@@ -128,7 +130,7 @@ def _interactions_table(report: dict) -> str:
             notes.append(r["note"])
         if not r["interactions"]:
             rows.append({"input": r["input"], "drug": drug, "supplement": "-", "severity": "none found",
-                         "likelihood": "-", "basis": "-", "via": "-",
+                         "likelihood": "-", "evidence": "-", "basis": "-", "via": "-",
                          "effect": "no interaction recorded", "recommendation": "-", "source": ""})
         for i in r["interactions"]:
             if i["statement"] not in number:
@@ -138,10 +140,10 @@ def _interactions_table(report: dict) -> str:
                 notes.append(i["basis_note"])
             rows.append({"input": r["input"], "drug": drug, "supplement": i["supplement"],
                          "severity": i["severity"].upper() if i["severity"] == "major" else i["severity"],
-                         "likelihood": i["likelihood"], "basis": i["basis"],
-                         "via": " > ".join(i["via"]) or "(direct)", "effect": i["effect"],
+                         "likelihood": i["likelihood"], "evidence": i["evidence_label"], "basis": i["basis"],
+                         "via": " > ".join(i["via"]) or "(direct)", "effect": qualified(i["effect"], i["qualifiers"]),
                          "recommendation": i["recommendation"], "source": f"[{number[i['statement']]}]"})
-    lines = [table(rows, ["input", "drug", "supplement", "severity", "likelihood", "basis", "via", "effect",
+    lines = [table(rows, ["input", "drug", "supplement", "severity", "likelihood", "evidence", "basis", "via", "effect",
                           "recommendation", "source"])] if rows else []
     if notes:  # what a row rests on beyond the monograph's words: a salt, a reference classification
         lines.append("")

@@ -197,3 +197,10 @@ def render(rows: Sequence[dict], fmt: str, columns: Sequence[str] | None = None,
     if fmt == "tsv":
         return delimited(rows, columns, delimiter="\t").rstrip("\n")
     return table(rows, columns, iris=iris)
+
+
+def qualified(text: str, qualifiers: list[dict]) -> str:
+    """``text`` led by the restrictions the monograph puts on it: ``[only some types] Might decrease ...``."""
+    if not qualifiers:
+        return text
+    return f"[{'; '.join(q['label'] for q in qualifiers)}] {text}"

@@ -174,7 +174,7 @@ def _dump(data) -> None:
 
 def _quote_lines(G, path, indent: str) -> list[str]:
     """Each step of ``path`` with its quotes (a one-step path: just the quotes)."""
-    from kg.answers.paths import MEMBERSHIP, path_text, step_quotes
+    from kg.answers.paths import MEMBERSHIP, REFERENCE_RELATIONS, path_text, step_quotes
 
     lines = []
     for step in path:
@@ -185,6 +185,8 @@ def _quote_lines(G, path, indent: str) -> list[str]:
         quotes = step_quotes(G, step)
         if quotes:
             lines += [f'{inner}"{clean(q)}"' for q in quotes]
+        elif G.edges[step.edge].get("relation") in REFERENCE_RELATIONS:
+            lines.append(f"{inner}(the project's reference classification, not the monograph's words)")
         elif G.edges[step.edge].get("kind") == MEMBERSHIP:
             lines.append(f"{inner}(class membership; no quote)")
         else:

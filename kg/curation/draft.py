@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kg.curation.layout import _trim
-from kg.curation.phrases import Population, slug
+from kg.curation.phrases import Population, bound_concepts, slug
 
 #: Record kinds the draft fills, in the order of the data format.
 KINDS = ("effectiveness", "interactions", "precautions", "safety_limits", "dosing")
@@ -52,6 +52,9 @@ class Draft:
         pieces = _merge_spans(self.text, spans)
         quotes = [self.text[s:e] for s, e in pieces]
         record = {"id": rid, **{k: v for k, v in fields.items() if v is not None and v != []}}
+        bound = [q for q in bound_concepts(" ".join(quotes), "qualifier") if q not in record.get("qualifiers", [])]
+        if bound:  # "some types of", "animal models": the restriction the quote makes is drafted too
+            record["qualifiers"] = [*record.get("qualifiers", []), *bound]
         record["quote"] = quotes[0] if len(quotes) == 1 else quotes
         self.records[kind].append(record)
         self.covered.extend(pieces)

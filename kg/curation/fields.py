@@ -92,6 +92,17 @@ def _codes(scheme: str) -> Callable:
     return check
 
 
+def _proportion_qualifier(value, ctx):
+    concept = _code("qualifier")(value, ctx)
+    if concept.code not in NUMBER_QUALIFIERS:
+        raise _Bad(f"must be one of {', '.join(NUMBER_QUALIFIERS)} (how the text gives the number), not {value!r}")
+    return concept
+
+
+#: The qualifiers that say how a number is given ("about one third", "up to 60%").
+NUMBER_QUALIFIERS = ("approximately", "at-most")
+
+
 def _relation(parent) -> Callable:
     def check(value, ctx):
         allowed = schema.relations(parent)
@@ -148,7 +159,9 @@ def _suggest(key: str, known: Iterable[str]) -> str:
 
 
 SUBSTANCE = ("Substance",)
-CONDITIONISH = ("Condition", "BiologicalProcess")
+# An assessment, finding, claim or dose is for a condition, a process of the body, or the people
+# undergoing a procedure ("major surgery", "bone marrow transplant").
+CONDITIONISH = ("Condition", "BiologicalProcess", "Procedure")
 
 #: Per record kind: field -> (checker, required). ``id``, ``quote`` and ``substance`` are common.
 RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
@@ -181,6 +194,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "effect": (_str, True),
         "mechanism": (_str, False),
         "recommendation": (_str, True),
+        "evidence": (_code("interaction_evidence"), False),
     },
     "precautions": {
         "subject": (_ref("Condition", "Population"), True),
@@ -221,6 +235,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "relation": (None, True),  # filled below: needs the vocabulary
         "object": (_ref(), True),
         "proportion": (_proportion, False),
+        "proportion_qualifier": (_proportion_qualifier, False),
         "context": (_str, False),
     },
     "physiology": {
@@ -228,6 +243,7 @@ RECORD_KINDS: dict[str, dict[str, tuple[Callable, bool]]] = {
         "relation": (None, True),
         "object": (_ref(), True),
         "proportion": (_proportion, False),
+        "proportion_qualifier": (_proportion_qualifier, False),
         "context": (_str, False),
     },
     "studies": {
@@ -255,6 +271,11 @@ def _init_relations() -> None:
 
 _init_relations()
 
+# Every kind of statement can carry the restrictions its text puts on it.
+for _spec in RECORD_KINDS.values():
+    _spec["qualifiers"] = (_codes("qualifier"), False)
+del _spec
+
 ENTITY_FIELDS: dict[str, tuple[Callable, bool]] = {
     "synonyms": (_str_list, False),
     "brands": (_str_list, False),
@@ -264,6 +285,8 @@ ENTITY_FIELDS: dict[str, tuple[Callable, bool]] = {
     "description": (_str, False),
     "min_age_years": (_number, False),
     "max_age_years": (_number, False),
+    "states": (_codes("state"), False),
+    "broader": (None, False),  # populations this one is part of: checked after all entities are known
     "xrefs": (None, False),
 }
 

@@ -59,6 +59,8 @@ class Entity:
     description: str | None = None
     min_age_years: Decimal | None = None
     max_age_years: Decimal | None = None
+    states: list = field(default_factory=list)  # physiological state concepts (pregnancy, ...)
+    broader: list[str] = field(default_factory=list)  # ids of populations this one is part of
     xrefs: list[dict] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     line: int = 0

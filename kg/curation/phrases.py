@@ -273,6 +273,24 @@ def name_parts(name: str) -> tuple[str, list[str], str | None]:
     return lower_first(label), synonyms, description
 
 
+def find_words(text: str, words: str) -> re.Match | None:
+    """Where ``words`` first occur in ``text`` as whole words, any letter case and spacing."""
+    return re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, words.split())) + r"(?!\w)", text, re.I)
+
+
+def bound_concepts(text: str, scheme: str) -> list[str]:
+    """The codes of ``scheme``'s concepts (``qualifier``) whose binding cues occur in ``text``: the
+    restrictions a statement quoting ``text`` must carry.
+
+    >>> bound_concepts("Some types of sleeping pills can lower its levels", "qualifier")
+    ['some-types']
+    """
+    from kg import schema
+
+    return [code for code, cues in schema.binding_cues(schema.SCHEMES[scheme]).items()
+            if any(find_words(text, cue) for cue in cues)]
+
+
 def graded_cues(text: str, scheme: str) -> list[tuple[str, int, str]]:
     """The concepts of the ranked ``scheme`` (``likelihood``) whose wording cues occur in ``text``,
     weakest first: ``[(code, rank, cue)]``, one per concept (its first cue in the text).
@@ -287,7 +305,7 @@ def graded_cues(text: str, scheme: str) -> list[tuple[str, int, str]]:
     for code, cues in schema.cues(scheme_iri).items():
         hits = []
         for cue in cues:
-            m = re.search(r"(?<!\w)" + r"\s+".join(map(re.escape, cue.split())) + r"(?!\w)", text, re.I)
+            m = find_words(text, cue)
             if m:
                 hits.append((m.start(), cue))
         if hits:

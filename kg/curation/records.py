@@ -21,7 +21,7 @@ from kg.curation.model import Entity, FORMAT, MAX_FILE_BYTES, Monograph, Quote, 
 from kg.curation.yamlfile import LineDict, read_yaml
 from kg.fileio import local_path, read_regular_file
 from kg.curation.provenance import SourceText
-from kg.curation.phrases import graded_cues
+from kg.curation.phrases import find_words, graded_cues
 from kg.vocab import ENTITY_TYPES  # defined beside the entity classes; records name their types
 
 # --------------------------------------------------------------------------------------------
@@ -248,6 +248,11 @@ def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sourc
                 _check_reference_classes(entity, etype)
             if (entity.min_age_years is not None or entity.max_age_years is not None) and etype != "Population":
                 raise _Bad("only a Population has an age range")
+            if entity.states and etype != "Population":
+                raise _Bad("only a Population has states")
+            entity.broader = _str_list(item.get("broader") or [], None)
+            if entity.broader and etype != "Population":
+                raise _Bad("only a Population is part of a broader population")
             entity.member_of = _str_list(item.get("member_of") or [], None)
             if entity.member_of and etype not in ("Drug", "DrugClass"):
                 raise _Bad("only a Drug or DrugClass is a member of a drug class")
@@ -271,6 +276,16 @@ def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sourc
                                record=entity.id, line=entity.line)
             resolved.append(key)
         entity.member_of = resolved
+        wider = []
+        for parent in entity.broader:
+            key = normalise_id(parent)
+            target = out.get(key)
+            if target is None or target.type != "Population":
+                problem = "unknown population" if target is None else f"{parent!r} is a {target.type}, not a Population"
+                raise ctx.fail(f"broader: {problem} {parent!r}{_suggest(key, out) if target is None else ''}",
+                               record=entity.id, line=entity.line)
+            wider.append(key)
+        entity.broader = wider
     _check_class_cycles(out, ctx)
     return list(out.values())
 
@@ -287,15 +302,16 @@ def _check_reference_classes(entity: Entity, etype: str) -> None:
 
 
 def _check_class_cycles(entities: dict[str, Entity], ctx: _Ctx) -> None:
-    for entity in entities.values():
-        seen, stack = set(), list(entity.member_of)
-        while stack:
-            parent = stack.pop()
-            if parent == entity.id:
-                raise ctx.fail("drug class hierarchy has a cycle", record=entity.id, line=entity.line)
-            if parent not in seen:
-                seen.add(parent)
-                stack.extend(entities[parent].member_of)
+    for attr, what in (("member_of", "drug class hierarchy"), ("broader", "population hierarchy")):
+        for entity in entities.values():
+            seen, stack = set(), list(getattr(entity, attr))
+            while stack:
+                parent = stack.pop()
+                if parent == entity.id:
+                    raise ctx.fail(f"{what} has a cycle", record=entity.id, line=entity.line)
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.extend(getattr(entities[parent], attr))
 
 
 def _xrefs(value, sources: set[str]) -> list[dict]:
@@ -381,6 +397,7 @@ def _records(doc, ctx: _Ctx, text, sections, entities: dict[str, Entity], substa
             quotes = _quotes(item["quote"], ctx, text, sections, rid, item.line)
             if "likelihood" in fields:
                 _not_overstated(fields["likelihood"], quotes, ctx, rid, item.line)
+            _qualified_as_quoted(fields, quotes, ctx, rid, item.line)
             out.append(Record(kind=kind, id=rid, fields=fields, quotes=quotes, line=item.line))
     return out
 
@@ -393,6 +410,32 @@ def _not_overstated(likelihood, quotes: list[Quote], ctx: _Ctx, rid: str, line: 
         code, _rank, cue = weakest[0]
         raise ctx.fail(f"likelihood {likelihood.code!r} overstates the quote, which says {cue!r} "
                        f"(likelihood {code!r} or weaker)", record=rid, line=line)
+
+
+def _qualified_as_quoted(fields: dict, quotes: list[Quote], ctx: _Ctx, rid: str, line: int) -> None:
+    """A qualifier needs its wording in the quotes, and wording that binds a qualifier ("some
+    types of", "animal models") needs the qualifier: a restriction of the text is never lost."""
+    from kg import schema
+
+    text = " ".join(q.text for q in quotes)
+    scheme = schema.SCHEMES["qualifier"]
+    carried = {c.code for c in fields.get("qualifiers", [])}
+    if "proportion_qualifier" in fields:
+        if "proportion" not in fields:
+            raise ctx.fail("proportion_qualifier needs a proportion", record=rid, line=line)
+        carried_number = fields["proportion_qualifier"].code
+    else:
+        carried_number = None
+    for code in sorted(carried | ({carried_number} if carried_number else set())):
+        cues = schema.cues(scheme)[code]
+        if not any(find_words(text, cue) for cue in cues):
+            raise ctx.fail(f"qualifier {code!r} is not in the quotes, which contain none of: "
+                           f"{', '.join(repr(c) for c in cues)}", record=rid, line=line)
+    for code, cues in sorted(schema.binding_cues(scheme).items()):
+        hit = next((cue for cue in cues if find_words(text, cue)), None)
+        if hit and code not in carried:
+            raise ctx.fail(f"the quotes say {hit!r}: add qualifier {code!r} (qualifiers: [{code}])",
+                           record=rid, line=line)
 
 
 def _cross_checks(kind: str, fields: dict) -> None:

@@ -84,6 +84,9 @@ FIELD_MAP: dict[str, tuple[URIRef, int]] = {
     "relation": (SKG.relation, None),
     "object": (SKG.objectEntity, _ENTITY),
     "proportion": (SKG.proportion, _DECIMAL),
+    "proportion_qualifier": (SKG.proportionQualifier, _CONCEPT),
+    "qualifiers": (SKG.qualifier, _CONCEPT),
+    "evidence": (SKG.interactionEvidence, _CONCEPT),
     "design": (SKG.studyDesign, _TEXT),
     "sample_size": (SKG.sampleSize, _INT),
     "intervention": (SKG.intervention, _ENTITY),
@@ -213,6 +216,10 @@ def monograph_part(m: Monograph, entities: Graph) -> Graph:
 
 def _entities(g: Graph, monographs: list[Monograph]) -> None:
     owners: dict[str, tuple[Entity, Monograph]] = {}
+    texts: dict[str, list[str]] = {}  # entity id -> the source texts of the monographs describing it
+    for m in monographs:
+        for e in m.entities:
+            texts.setdefault(e.id, []).append(_plain_quotes(m.text.raw))
     for m in monographs:
         for e in m.entities:
             first = owners.get(e.id)
@@ -226,6 +233,7 @@ def _entities(g: Graph, monographs: list[Monograph]) -> None:
             else:
                 owners[e.id] = (e, m)
             _entity(g, e, m)
+            _curator_names(g, e, texts[e.id])
     _reference_members(g, monographs)
 
 
@@ -335,6 +343,10 @@ def _entity(g: Graph, e: Entity, m: Monograph) -> None:
         g.add((node, SKG.minAgeYears, _decimal(e.min_age_years)))
     if e.max_age_years is not None:
         g.add((node, SKG.maxAgeYears, _decimal(e.max_age_years)))
+    for state in e.states:
+        g.add((node, SKG.physiologicalState, state.iri))
+    for wider in e.broader:
+        g.add((node, SKG.broaderPopulation, entity_iri("Population", wider)))
     for q in e.quotes:
         g.add((node, SKG.quote, Literal(q.text)))
     for parent in e.member_of:
@@ -362,6 +374,21 @@ def _entity(g: Graph, e: Entity, m: Monograph) -> None:
             g.add((mapping, DCTERMS.source, ID[f"source/{x['source']}"]))
         if "edition" in x:
             g.add((mapping, SKG.edition, Literal(x["edition"])))
+
+
+def _curator_names(g: Graph, e: Entity, texts: list[str]) -> None:
+    """Mark each name of ``e`` (label, synonym, brand, salt) that none of ``texts`` contains as
+    the curators' name."""
+    from kg.curation.phrases import find_words
+
+    node = entity_iri(e.type, e.id)
+    for name in dict.fromkeys((e.label, *e.synonyms, *e.brands, *e.salts)):
+        if not any(find_words(text, _plain_quotes(name)) for text in texts):
+            g.add((node, SKG.curatorName, Literal(name)))
+
+
+def _plain_quotes(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
 
 
 def _slug(text: str) -> str:

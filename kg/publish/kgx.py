@@ -7,9 +7,13 @@ direction, quotes, section, ...) as a column. Direct triples with no statement b
 class membership) get a stable id made from the triple.
 
 Categories and predicates come from the ontology's Biolink alignments (``rdfs:subClassOf`` /
-``rdfs:subPropertyOf`` chains, ``skos:exactMatch`` / ``skos:closeMatch``), never from a table in
-code: the nearest Biolink term wins, the generic roots (``biolink:NamedThing``,
-``biolink:related_to``) only when nothing more specific is aligned. The project's own class and
+``rdfs:subPropertyOf`` chains through the project's own terms, ``owl:equivalentClass`` /
+``owl:equivalentProperty``), never from a table in code: the nearest Biolink term wins, the
+generic roots (``biolink:NamedThing``, ``biolink:related_to``) only when nothing more specific is
+aligned. Only entailing links count: a SKOS match is not one (the ontology states none on its
+classes and properties; overlaps are in ``ontology/mappings.sssom.tsv``), and an alignment to
+another vocabulary (OBO RO, schema.org) is not followed, since KGX predicates are Biolink ones; a
+term aligned with RO states its Biolink predicate beside it. The project's own class and
 predicate stay in ``skg_category`` and ``original_predicate``.
 
 Format (KGX TSV): a header row, one record a line, tab-separated, multivalued fields joined with
@@ -44,14 +48,13 @@ _STRUCTURAL = {SKG.subjectEntity, SKG.objectEntity, SKG.relation, RDF.type, RDFS
 
 
 def _biolink_alignment(onto: Graph, term: URIRef, up: URIRef, root: URIRef) -> URIRef:
-    """The nearest Biolink term above ``term`` through ``up`` links and SKOS matches."""
+    """The nearest Biolink term above ``term`` through ``up`` links and OWL equivalences."""
     seen = {term}
     queue = deque([(term, 0)])
     found: list[tuple[int, int, str]] = []
     while queue:
         node, dist = queue.popleft()
-        targets = set(onto.objects(node, up)) | set(onto.objects(node, SKOS.exactMatch))
-        targets |= set(onto.objects(node, SKOS.closeMatch))
+        targets = set(onto.objects(node, up))
         if up == RDFS.subPropertyOf:
             targets |= set(onto.objects(node, OWL.equivalentProperty))
         else:
