@@ -1,0 +1,200 @@
+"""CDS Hooks 2.0 services (kg.serve.cds): discovery and cards from FHIR R4 medication lists.
+
+The request fixtures in tests/fixtures/cds/ follow the specification's order-select example
+(https://cds-hooks.hl7.org/2.0/, draftOrders Bundle, selections, prefetch); the JSON Schemas there
+are written from its Discovery and CDS Service Response sections. Expected cards come from the
+monograph's interaction text:
+
+- "Medications used to prevent seizures affect chemicals in the brain. Glutamine may also affect
+  chemicals in the brain. By affecting chemicals in the brain, glutamine may decrease the
+  effectiveness of medications used to prevent seizures." ... "phenytoin (Dilantin)" ...
+  "Moderate Interaction Be cautious with this combination"
+- "There is some concern that glutamine might decrease the effectiveness of some medications for
+  cancer. But it is too soon to know if this interaction occurs."
+- "Pregnancy and breast-feeding: ... Stay on the safe side and avoid use."
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jsonschema
+import pytest
+
+from kg.serve import cds
+from kg.sparql.query import open_engine
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cds"
+TODAY = date(2026, 12, 7)
+SELECT = "supplement-interactions-order-select"
+SIGN = "supplement-interactions-order-sign"
+VIEW = "supplement-interactions-patient-view"
+
+
+def schema(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return open_engine()
+
+
+@pytest.fixture()
+def order_select() -> dict:
+    return json.loads((FIXTURES / "order-select.json").read_text(encoding="utf-8"))
+
+
+def cards(service: str, body: dict, engine) -> list[dict]:
+    response = cds.call(service, body, engine=engine, page_url="http://127.0.0.1:7878/", today=TODAY)
+    jsonschema.validate(response, schema("cards"))
+    return response["cards"]
+
+
+def by_drug(found: list[dict]) -> dict[str, dict]:
+    return {c["summary"].split(" with ")[1].split(":")[0]: c for c in found if " with " in c["summary"]}
+
+
+def test_discovery_lists_the_three_hooks_with_prefetch():
+    doc = cds.discovery()
+    jsonschema.validate(doc, schema("discovery"))
+    assert sorted(s["hook"] for s in doc["services"]) == ["order-select", "order-sign", "patient-view"]
+    for s in doc["services"]:
+        assert {"medications", "patient", "conditions"} <= set(s["prefetch"])
+        assert "{{context.patientId}}" in s["prefetch"]["medications"]
+        assert s["title"] and s["description"]
+
+
+def test_order_select_cards_for_the_supplement_ordered(order_select, engine):
+    found = by_drug(cards(SELECT, order_select, engine))
+    # phenytoin from its RxNorm coding (8183, from the crosswalk), paclitaxel from the free text
+    # of a bundled Medication ("Taxol 6 mg/mL injection")
+    assert set(found) == {"phenytoin", "paclitaxel"}
+    phenytoin = found["phenytoin"]
+    assert phenytoin["indicator"] == "warning"  # "Moderate Interaction"
+    assert "L-glutamine monograph" in phenytoin["source"]["label"]
+    assert "likelihood possible" in phenytoin["detail"]
+    assert "Be cautious with this combination" in phenytoin["detail"]
+    assert "Glutamine may also affect chemicals in the brain" in phenytoin["detail"]
+    assert "reasoned from a stated mechanism" in phenytoin["detail"]
+    # "some medications for cancer ... too soon to know": uncertain, and only some types
+    taxol = found["paclitaxel"]
+    assert "likelihood uncertain (only some types)" in taxol["detail"]
+    assert "not stated in the text" in taxol["detail"]
+    link = parse_qs(urlsplit(phenytoin["links"][0]["url"]).query)
+    assert link["supplement"] == ["L-glutamine"] and "RXNORM:8183" in link["drug"]
+    assert link["age"] == ["45"]  # born 1981-04-09
+
+
+def test_cards_are_deterministic(order_select, engine):
+    assert cards(SELECT, order_select, engine) == cards(SELECT, copy.deepcopy(order_select), engine)
+
+
+def test_an_order_unrelated_to_the_interaction_gives_no_card(order_select, engine):
+    # Selecting only acetaminophen: glutamine and phenytoin both on the list is not this order's problem.
+    order_select["context"]["selections"] = ["MedicationRequest/smart-MedicationRequest-104"]
+    order_select["prefetch"]["medications"]["entry"].append(
+        {"resource": {"resourceType": "MedicationStatement", "id": "list-3", "status": "active",
+                      "medicationCodeableConcept": {"text": "glutamine 500 mg capsules"}}})
+    order_select["context"]["draftOrders"]["entry"] = order_select["context"]["draftOrders"]["entry"][1:]
+    assert cards(SELECT, order_select, engine) == []
+
+
+def test_a_drug_order_meets_a_supplement_on_the_list(order_select, engine):
+    # order-sign of Dilantin (brand, by text) while the patient takes glutamine
+    body = copy.deepcopy(order_select)
+    body["hook"] = "order-sign"
+    del body["context"]["selections"]
+    body["context"]["draftOrders"]["entry"] = [{"resource": {
+        "resourceType": "MedicationRequest", "id": "new-1", "status": "draft", "intent": "order",
+        "medicationCodeableConcept": {"text": "Dilantin 100 mg capsule"}}}]
+    body["prefetch"]["medications"]["entry"] = [{"resource": {
+        "resourceType": "MedicationStatement", "id": "s-1", "status": "active",
+        "medicationReference": {"reference": "#gln"},
+        "contained": [{"resourceType": "Medication", "id": "gln", "code": {"text": "L-glutamine"}}]}}]
+    found = by_drug(cards(SIGN, body, engine))
+    assert set(found) == {"phenytoin"}
+
+
+def test_patient_view_checks_the_whole_list_and_matches_pregnancy(order_select, engine):
+    body = {"hookInstance": "b3b6b4a8-0c5e-4a6e-8d1f-3a1f0a8a7c11", "hook": "patient-view",
+            "context": {"userId": "Practitioner/example", "patientId": "p2"},
+            "prefetch": {
+                "patient": {"resourceType": "Patient", "id": "p2", "birthDate": "1994-02-01"},
+                "medications": order_select["prefetch"]["medications"],
+                "statements": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
+                    "resourceType": "MedicationStatement", "id": "s-9", "status": "active",
+                    "medicationCodeableConcept": {"text": "L-glutamine 5 g powder"}}}]},
+                "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
+                    "resourceType": "Condition", "id": "c1",
+                    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006",
+                                         "display": "Pregnancy"}]}}}]}}}
+    found = cards(VIEW, body, engine)
+    assert set(by_drug(found)) == {"phenytoin", "paclitaxel"}
+    (pregnancy,) = [c for c in found if "pregnant" in c["summary"]]
+    assert pregnancy["indicator"] == "warning"  # "avoid use"
+    assert "Stay on the safe side and avoid use" in pregnancy["detail"]
+
+
+def test_nothing_applies_gives_no_cards(order_select, engine):
+    order_select["prefetch"]["medications"]["entry"] = []
+    assert cards(SELECT, order_select, engine) == []
+
+
+def test_hostile_names_match_nothing(order_select, engine):
+    hostile = ["'; DROP GRAPH <x> ; --", "<script>alert(1)</script>", "} UNION { ?s ?p ?o }", "\u202e" * 40,
+               "x" * 5000]
+    order_select["prefetch"]["medications"]["entry"] = [
+        {"resource": {"resourceType": "MedicationStatement", "id": f"h{n}", "status": "active",
+                      "medicationCodeableConcept": {"text": text}}} for n, text in enumerate(hostile)]
+    assert cards(SELECT, order_select, engine) == []
+
+
+def test_markdown_from_the_graph_cannot_inject_links(order_select, engine):
+    (card, *_) = cards(SELECT, order_select, engine)
+    assert "](" not in card["detail"].replace("\\]", "").replace("\\(", "")
+
+
+@pytest.mark.parametrize("change, status, words", [
+    (lambda b: b["prefetch"].pop("medications"), 412, "offline"),
+    (lambda b: (b["prefetch"].pop("medications"), b.pop("fhirServer")), 412, "no fhirServer"),
+    (lambda b: b["prefetch"].update(medications=None), 412, "missing"),
+    (lambda b: b.update(hook="patient-view"), 400, "answers hook 'order-select'"),
+    (lambda b: b.pop("hookInstance"), 400, "hookInstance"),
+    (lambda b: b.update(context=[]), 400, "context must be"),
+    (lambda b: b["context"].pop("draftOrders"), 400, "draftOrders"),
+    (lambda b: b["context"].update(selections="MedicationRequest/1"), 400, "selections"),
+    (lambda b: b["prefetch"].update(medications={"resourceType": "Patient"}), 400, "must be a FHIR Bundle"),
+    (lambda b: b["prefetch"]["medications"]["entry"].append({"resource": 7}), 400, "has no FHIR resource"),
+    (lambda b: b["prefetch"]["medications"]["entry"].append(
+        {"resource": {"resourceType": "MedicationStatement", "id": "z", "status": "active"}}), 400, "names no medication"),
+    (lambda b: b["prefetch"]["patient"].update(birthDate="yesterday"), 400, "birthDate"),
+])
+def test_bad_calls_are_refused_with_a_reason(order_select, engine, change, status, words):
+    change(order_select)
+    with pytest.raises(cds.CdsError) as err:
+        cds.call(SELECT, order_select, engine=engine, today=TODAY)
+    assert err.value.status == status and words in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_service_is_404(order_select, engine):
+    with pytest.raises(cds.CdsError) as err:
+        cds.call("no-such-service", order_select, engine=engine)
+    assert err.value.status == 404
+
+
+def test_too_many_medications_is_refused(order_select, engine):
+    entry = order_select["prefetch"]["medications"]["entry"][0]
+    order_select["prefetch"]["medications"]["entry"] = [entry] * (cds.MAX_MEDICATIONS + 1)
+    with pytest.raises(cds.CdsError) as err:
+        cds.call(SELECT, order_select, engine=engine)
+    assert err.value.status == 400 and "too many medications" in str(err.value)
+
+
+def test_a_summary_never_passes_140_characters():
+    assert len(cds._summary("x" * 500)) <= cds.MAX_SUMMARY
