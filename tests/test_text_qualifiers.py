@@ -240,3 +240,19 @@ def test_a_drafted_record_carries_the_restriction_its_quote_binds():
     assert record["qualifiers"] == ["in-animals"]
     plain = Draft("Glutamine helps.", "glutamine").record("effectiveness", "eff-y", {"condition": "stress"}, [(0, 16)])
     assert "qualifiers" not in plain
+
+
+def test_the_canned_queries_show_the_qualifiers(capsys):
+    # "Some types of chemotherapy can reduce the levels of glutamine in the body."
+    assert main(["query", "mechanisms", "--param", "subject_name=chemotherapy", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["qualifier"] for r in rows if r["object"] == "L-glutamine"} == {"only some types"}
+    # "About one third of this nitrogen comes from glutamine."
+    assert main(["query", "mechanisms", "--param", "subject_name=glutamine", "--param", "relation_name=sourceOf",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r.get("proportion_qualifier") for r in rows if r.get("proportion")} == {"about"}
+    # "Animal models of stress have shown ... in multiple studies"
+    assert main(["query", "studies", "--param", "supplement=glutamine", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["qualifier"] for r in rows if r.get("design") == "animal studies"} == {"in animal models, not people"}

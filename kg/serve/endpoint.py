@@ -85,7 +85,7 @@ class Endpoint:
 
     def __init__(self, graph: str | Path | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  timeout: int = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-                 log: Callable[[str], None] | None = _stderr):
+                 log: Callable[[str], None] | None = _stderr, clinician: bool = False):
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise UsageError(f"port must be a whole number from 0 to 65535, not {port!r}")
         if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
@@ -102,6 +102,9 @@ class Endpoint:
         self._server: GuardServer | None = None
         self._workdir: Path | None = None
         self._thread: threading.Thread | None = None
+        self.clinician = clinician
+        self._app_server = None
+        self._app_thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -131,10 +134,37 @@ class Endpoint:
                                          log_dir=self._workdir, log=self.log)
             self._server.supervisor = self.supervisor
             self.supervisor.start()
+            if self.clinician:
+                self._server.app_port = self._start_app()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _start_app(self) -> int:
+        """The clinician application (page, API, CDS Hooks) on a loopback port behind the guard."""
+        try:
+            import uvicorn
+
+            from kg.serve.app import create_app
+        except ImportError as exc:
+            raise ServeError(f"the clinician page and CDS Hooks services need starlette and uvicorn "
+                             f"(pip install -e '.[serve]'): {exc}") from None
+        from kg.sparql.query import open_engine
+
+        engine = open_engine(self.graph)
+        port = free_port()
+        config = uvicorn.Config(create_app(engine, page_url=self.url), host="127.0.0.1", port=port,
+                                log_level="warning", lifespan="off", access_log=False)
+        self._app_server = uvicorn.Server(config)
+        self._app_thread = threading.Thread(target=self._app_server.run, name="kg-serve-app", daemon=True)
+        self._app_thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._app_server.started:
+            if time.monotonic() > deadline or not self._app_thread.is_alive():
+                raise ServeError("the clinician application did not start")
+            time.sleep(0.05)
+        return port
 
     def serve_forever(self) -> None:
         """Answer requests in this thread until :meth:`stop` (from another thread) or a signal."""
@@ -156,6 +186,11 @@ class Endpoint:
                 self._thread.join(10)
                 self._thread = None
             server.server_close()
+        if self._app_server is not None:
+            self._app_server.should_exit = True
+            if self._app_thread is not None:
+                self._app_thread.join(10)
+            self._app_server = self._app_thread = None
         if self.supervisor is not None:
             self.supervisor.stop()
         if self._workdir is not None:
@@ -201,14 +236,14 @@ def is_loopback(host: str) -> bool:
 
 def serve(graph: str | Path | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           timeout: int = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-          on_start: Callable[[], None] | None = None) -> int:
+          on_start: Callable[[], None] | None = None, clinician: bool = True) -> int:
     """Run the endpoint in the foreground until Ctrl-C or SIGTERM; returns the exit code.
     ``on_start`` is called once the endpoint listens (before that, a failure is the only message)."""
     def interrupt(signum, frame):
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    endpoint = Endpoint(graph, host=host, port=port, timeout=timeout, memory_mb=memory_mb)
+    endpoint = Endpoint(graph, host=host, port=port, timeout=timeout, memory_mb=memory_mb, clinician=clinician)
     try:
         if not is_loopback(host):
             _stderr(f"warning: listening on {host}, reachable from other machines")
@@ -217,7 +252,12 @@ def serve(graph: str | Path | None = None, *, host: str = DEFAULT_HOST, port: in
         pid = endpoint.supervisor.pid if endpoint.supervisor else None
         if on_start is not None:
             on_start()
-        print(f"SPARQL endpoint: {endpoint.query_url}\nquery page: {endpoint.url}\n"
+        urls = (f"checker page: {endpoint.url}\ncheck API: {endpoint.url}api/check\n"
+                f"name completion: {endpoint.url}api/names?prefix=\n"
+                f"CDS Hooks discovery: {endpoint.url}cds-services\n"
+                f"SPARQL endpoint: {endpoint.query_url}\nquery page: {endpoint.url}sparql\n") if clinician else (
+                f"SPARQL endpoint: {endpoint.query_url}\nquery page: {endpoint.url}\n")
+        print(f"{urls}"
               f"read-only; query timeout {timeout} s; memory limit "
               f"{f'{memory_mb} MiB' if memory_mb else 'none'}; oxigraph pid {pid}; "
               f"started in {time.monotonic() - started:.1f} s; Ctrl-C to stop", flush=True)

@@ -40,6 +40,12 @@ MAX_HEADERS = 100
 CANCELLED = b"The SPARQL operation has been cancelled"
 STATIC_PATHS = frozenset({"/", "/yasgui.min.css", "/yasgui.min.js", "/logo.svg"})
 QUERY_PATHS = frozenset({"/query", "/sparql"})
+#: Paths of the clinician application (:mod:`kg.serve.app`), when it runs: the checker page, its
+#: API and the CDS Hooks services. The guard reads each request under its limits first.
+APP_PATHS = frozenset({"/", "/api/check", "/api/names", "/cds-services"})
+APP_PREFIXES = ("/cds-services/",)
+#: Seconds the clinician application may take for one answer.
+APP_SECONDS = 30
 #: Protocol parameters passed on with a query; any other parameter is dropped.
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 
@@ -62,6 +68,7 @@ class GuardServer(ThreadingHTTPServer):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, GuardHandler)
         self.supervisor = supervisor
+        self.app_port: int | None = None  # the clinician application's loopback port, when it runs
         self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
         self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.log = log or (lambda message: None)
@@ -174,12 +181,19 @@ class GuardHandler(BaseHTTPRequestHandler):
             body = self._body() if method == "POST" else None
             self._read_in_time()
             parts = _split(self.path)
+            if self.server.app_port and (parts.path in APP_PATHS or parts.path.startswith(APP_PREFIXES)):
+                self._relay(self._to_app(method, body))
+                return
+            if self.server.app_port and method == "GET" and parts.path == "/sparql" and not parts.query:
+                self._relay(self._forward("GET", "/", None, {}, static=True))  # the query page moves here
+                return
             if method == "GET" and parts.path in STATIC_PATHS:
                 self._relay(self._forward("GET", parts.path, None, {}, static=True))
                 return
             if parts.path not in QUERY_PATHS:
                 self.close_connection = method == "POST"
-                raise _Refusal(404, f"not found: {parts.path[:100]}; queries go to /query, the query page is /")
+                page = "/sparql" if self.server.app_port else "/"
+                raise _Refusal(404, f"not found: {parts.path[:100]}; queries go to /query, the query page is {page}")
             params = _pairs(parts.query)
             if body is not None:
                 params += self._body_params(body)
@@ -271,20 +285,14 @@ class GuardHandler(BaseHTTPRequestHandler):
                 sock = conn.sock
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
-                total = 0
-                while True:
+
+                def in_time() -> None:
                     left = deadline - time.monotonic()
                     if left <= 0:
                         raise TimeoutError
                     sock.settimeout(left)
-                    chunk = response.read1(65536)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > MAX_RESPONSE_BYTES:
-                        raise _Refusal(507, f"the answer is larger than {MAX_RESPONSE_BYTES // 2**20} MiB; "
-                                            "narrow the query or add a LIMIT")
-                    spool.write(chunk)
+
+                _spool_answer(response, spool, in_time, "; narrow the query or add a LIMIT")
             except TimeoutError:
                 spool.close()
                 sup.restart(generation, f"kept running a query past the {sup.timeout} s timeout")
@@ -312,8 +320,33 @@ class GuardHandler(BaseHTTPRequestHandler):
         finally:
             self.server.slots.release()
 
+    def _to_app(self, method: str, body: bytes | None):
+        """Pass a request read under the guard's limits to the clinician application."""
+        if not self.server.slots.acquire(timeout=APP_SECONDS):
+            raise _Refusal(503, "the endpoint is busy; try again later")
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.app_port, timeout=APP_SECONDS)
+        spool = tempfile.SpooledTemporaryFile(max_size=4 * 2**20)
+        try:
+            headers = {k: self.headers[k] for k in ("Content-Type", "Accept") if self.headers.get(k)}
+            conn.request(method, self.path, body=body, headers=headers)
+            response = conn.getresponse()
+            _spool_answer(response, spool, lambda: None, "")
+            spool.seek(0)
+            return response.status, response.getheader("Content-Type", "application/octet-stream"), spool, \
+                {"Content-Security-Policy": v for k, v in response.getheaders() if k.lower() == "content-security-policy"}
+        except BaseException as exc:
+            spool.close()
+            if isinstance(exc, TimeoutError):
+                raise _Refusal(504, f"no answer within {APP_SECONDS} s") from None
+            if isinstance(exc, (OSError, http.client.HTTPException)):
+                raise _Refusal(503, "the clinician service is not answering; try again in a moment") from None
+            raise
+        finally:
+            conn.close()
+            self.server.slots.release()
+
     def _relay(self, answer) -> None:
-        status, ctype, spool = answer
+        status, ctype, spool, *extra = answer
         with spool:
             size = spool.seek(0, os.SEEK_END)
             spool.seek(0)
@@ -321,6 +354,8 @@ class GuardHandler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(size))
             self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in (extra[0] if extra else {}).items():
+                self.send_header(name, value)
             self.end_headers()
             shutil.copyfileobj(spool, self.wfile, 65536)
 
@@ -339,6 +374,21 @@ class GuardHandler(BaseHTTPRequestHandler):
                 self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
+
+
+def _spool_answer(response, spool, before_read: Callable[[], None], hint: str) -> None:
+    """Copy an upstream answer into ``spool``, at most :data:`MAX_RESPONSE_BYTES` (else 507);
+    ``before_read`` runs before each read (to set the time left, or raise TimeoutError)."""
+    total = 0
+    while True:
+        before_read()
+        chunk = response.read1(65536)
+        if not chunk:
+            return
+        total += len(chunk)
+        if total > MAX_RESPONSE_BYTES:
+            raise _Refusal(507, f"the answer is larger than {MAX_RESPONSE_BYTES // 2**20} MiB{hint}")
+        spool.write(chunk)
 
 
 def _split(target: str):
