@@ -42,12 +42,17 @@ def graph():
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
+    yield from headless_chromium(tmp_path_factory, "1400,900")
+
+
+def headless_chromium(tmp_path_factory, window: str):
+    """A headless Chromium with DevTools network logging, quit afterwards (a fixture body)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tmp_path_factory.mktemp("chromium-profile")
     for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1400,900"):
+                "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={window}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

@@ -266,28 +266,24 @@ def _entities(value, ctx: _Ctx, text: SourceText, sections: list[Section], sourc
             entity.quotes = _quotes(item["quote"], ctx, text, sections, rid, item.line)
         out[eid] = entity
     for entity in out.values():
-        resolved = []
-        for parent in entity.member_of:
-            key = normalise_id(parent)
-            target = out.get(key)
-            if target is None or target.type != "DrugClass":
-                problem = "unknown drug class" if target is None else f"{parent!r} is a {target.type}, not a DrugClass"
-                raise ctx.fail(f"member_of: {problem} {parent!r}{_suggest(key, out) if target is None else ''}",
-                               record=entity.id, line=entity.line)
-            resolved.append(key)
-        entity.member_of = resolved
-        wider = []
-        for parent in entity.broader:
-            key = normalise_id(parent)
-            target = out.get(key)
-            if target is None or target.type != "Population":
-                problem = "unknown population" if target is None else f"{parent!r} is a {target.type}, not a Population"
-                raise ctx.fail(f"broader: {problem} {parent!r}{_suggest(key, out) if target is None else ''}",
-                               record=entity.id, line=entity.line)
-            wider.append(key)
-        entity.broader = wider
+        entity.member_of = _resolve_links(entity, "member_of", "DrugClass", "drug class", out, ctx)
+        entity.broader = _resolve_links(entity, "broader", "Population", "population", out, ctx)
     _check_class_cycles(out, ctx)
     return list(out.values())
+
+
+def _resolve_links(entity: Entity, attr: str, etype: str, what: str, entities: dict[str, Entity], ctx: _Ctx) -> list[str]:
+    """The normalised ids ``entity.<attr>`` names, each an entity of ``etype``, or a clear failure."""
+    resolved = []
+    for parent in getattr(entity, attr):
+        key = normalise_id(parent)
+        target = entities.get(key)
+        if target is None or target.type != etype:
+            problem = f"unknown {what}" if target is None else f"{parent!r} is a {target.type}, not a {etype}"
+            raise ctx.fail(f"{attr}: {problem} {parent!r}{_suggest(key, entities) if target is None else ''}",
+                           record=entity.id, line=entity.line)
+        resolved.append(key)
+    return resolved
 
 
 def _check_reference_classes(entity: Entity, etype: str) -> None:
