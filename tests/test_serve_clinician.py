@@ -34,9 +34,9 @@ def fetch(url: str, data: bytes | None = None, ctype: str | None = None) -> tupl
     request = urllib.request.Request(url, data=data, headers={"Content-Type": ctype} if ctype else {})
     try:
         with urllib.request.urlopen(request, timeout=60) as r:
-            return r.status, dict(r.headers), r.read()
+            return r.status, r.headers, r.read()  # header names are case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 def test_the_checker_page_is_at_the_root_with_its_policy(server):

@@ -5,7 +5,7 @@ a request line of at most 65,536 bytes (414 past it: "send a long query by POST"
 header lines of that size (431), one well-formed Content-Length no larger than three times the
 query-size bound (413 past it, 400 when it is not a number or is given twice with two values,
 411 when it is missing or replaced by Transfer-Encoding), the whole request within
-``REQUEST_SECONDS`` (408: a trickle of bytes cannot hold a thread for ever) and at most
+``REQUEST_SECONDS`` (408: a trickle of bytes cannot hold a connection for ever) and at most
 ``MAX_CONNECTIONS`` connections at once (503 for the next one). Every refusal is one line of
 plain text, and after each the endpoint still answers a real query.
 
@@ -171,15 +171,23 @@ def test_a_chunked_body_is_refused_with_411(endpoint):
 
 
 def test_a_body_shorter_than_its_length_is_400(endpoint):
-    head = b"POST /query HTTP/1.1\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\nASK{}"
+    head = (b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 100\r\n"
+            b"\r\nASK{}")
     status, headers, body = _exchange(endpoint, head, half_close=True)
     _one_line(status, headers, body, 400, "5 of 100")
     _still_answers(endpoint)
 
 
+def test_an_http_1_1_request_without_host_is_a_one_line_400(endpoint):
+    # RFC 9112 section 3.2: a server MUST answer 400 to an HTTP/1.1 request that lacks Host
+    status, headers, body = _exchange(endpoint, b"GET /query?query=ASK%7B%7D HTTP/1.1\r\n\r\n")
+    _one_line(status, headers, body, 400, "Host")
+    _still_answers(endpoint)
+
+
 @pytest.mark.parametrize("start", [
     b"GET /query?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n",  # headers never end
-    b"POST /query HTTP/1.1\r\nContent-Type: application/sparql-query\r\nContent-Length: 50\r\n\r\nASK",  # body
+    b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\nContent-Length: 50\r\n\r\nASK",
     b"GET /query?query=ASK",  # the request line never ends
 ], ids=["headers", "body", "request line"])
 def test_a_request_that_stalls_gets_408_at_the_deadline(endpoint, start):

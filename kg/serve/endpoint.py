@@ -10,16 +10,18 @@ Three parts, each with one job and a module of its own (:mod:`kg.serve.store`,
   timeout (``--timeout-s``), in its own process group, under an address-space limit
   (``RLIMIT_AS``) and, on Linux, killed by the kernel if this process dies
   (``PR_SET_PDEATHSIG``). A :class:`Supervisor` thread owns it and restarts it when it dies;
-- the **guard**: a small HTTP proxy (this process) on the public port. It serves the query page
-  (``/``) and answers queries at ``/query`` (and ``/sparql``, which the page uses) after running
-  the query layer's own guards (:func:`kg.sparql.query.check_query`: updates, ``SERVICE``, ``FROM``,
-  text too large, nesting too deep are refused with HTTP 400 before Oxigraph sees them). Answers
-  are spooled (to disk past a few MB), so a result cut off by Oxigraph's timeout ("The SPARQL
-  operation has been cancelled") becomes HTTP 504 instead of a 200 with a broken body.
-  Requests are read under limits, each refusal one line of plain text: a request line of at
-  most :data:`MAX_LINE_BYTES` (414), :data:`MAX_HEADERS` header lines (431), one numeric
-  Content-Length within the query-size bound (413, 400, 411), the whole request within
-  :data:`REQUEST_SECONDS` (408) and at most :data:`MAX_CONNECTIONS` connections (503).
+- the **guard** (:mod:`kg.serve.guard`): this process on the public port, an ASGI application
+  served by uvicorn. It reads every request under limits, each refusal one line of plain text: a
+  request line of at most :data:`MAX_LINE_BYTES` (414), :data:`MAX_HEADERS` header lines (431),
+  one numeric Content-Length within :data:`MAX_BODY_BYTES` (413, 400, 411), the whole request
+  within :data:`REQUEST_SECONDS` (408) and at most :data:`MAX_CONNECTIONS` connections (503).
+  It serves the query page (``/``, or ``/sparql`` beside the clinician application) and answers
+  queries at ``/query`` (and ``/sparql``, which the page uses) after running the query layer's own
+  guards (:func:`kg.sparql.guards.check_query`: updates, ``SERVICE``, ``FROM``, text too large,
+  nesting too deep are refused with HTTP 400 before Oxigraph sees them). Answers are spooled (to
+  disk past a few MB), so a result cut off by Oxigraph's timeout ("The SPARQL operation has been
+  cancelled") becomes HTTP 504 instead of a 200 with a broken body. With ``clinician=True`` the
+  checker page, its API and the CDS Hooks services (:mod:`kg.serve.app`) answer on the same port.
 
 Oxigraph 0.5.13 lets some queries outgrow its timeout (an ``ORDER BY`` over a cross product grew
 to 13 GB; a ``FILTER`` over a cross product that yields no row never stops). The memory limit
@@ -48,8 +50,8 @@ from pathlib import Path
 from kg.errors import UsageError
 from kg.serve.child import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, START_TIMEOUT, Supervisor, free_port
 from kg.serve.guard import (
-    CANCELLED, DATASET_PARAMETERS, GRACE, MAX_CONCURRENT, MAX_CONNECTIONS, MAX_HEADERS, MAX_LINE_BYTES,
-    MAX_RESPONSE_BYTES, QUERY_PATHS, REQUEST_SECONDS, STATIC_PATHS, GuardHandler, GuardServer,
+    CANCELLED, DATASET_PARAMETERS, GRACE, MAX_BODY_BYTES, MAX_CONCURRENT, MAX_CONNECTIONS, MAX_HEADERS,
+    MAX_LINE_BYTES, MAX_RESPONSE_BYTES, QUERY_PATHS, REQUEST_SECONDS, STATIC_PATHS, EdgeApp, protocol_class,
 )
 from kg.serve.store import (
     OWNER_FILE, WORKDIR_PREFIX, ServeError, _owner, graph_source, load_store, oxigraph_binary,
@@ -58,9 +60,9 @@ from kg.serve.store import (
 
 __all__ = [
     "CANCELLED", "DATASET_PARAMETERS", "DEFAULT_HOST", "DEFAULT_MEMORY_MB", "DEFAULT_PORT", "DEFAULT_TIMEOUT",
-    "GRACE", "MAX_CONCURRENT", "MAX_CONNECTIONS", "MAX_HEADERS", "MAX_LINE_BYTES", "MAX_RESPONSE_BYTES",
-    "OWNER_FILE", "QUERY_PATHS", "REQUEST_SECONDS", "START_TIMEOUT", "STATIC_PATHS", "WORKDIR_PREFIX",
-    "Endpoint", "GuardHandler", "GuardServer", "ServeError", "Supervisor", "free_port", "graph_source",
+    "GRACE", "MAX_BODY_BYTES", "MAX_CONCURRENT", "MAX_CONNECTIONS", "MAX_HEADERS", "MAX_LINE_BYTES",
+    "MAX_RESPONSE_BYTES", "OWNER_FILE", "QUERY_PATHS", "REQUEST_SECONDS", "START_TIMEOUT", "STATIC_PATHS",
+    "WORKDIR_PREFIX", "EdgeApp", "Endpoint", "ServeError", "Supervisor", "free_port", "graph_source",
     "is_loopback", "load_store", "oxigraph_binary", "remove_stale_workdirs", "serve",
 ]
 
@@ -99,12 +101,11 @@ class Endpoint:
         self.memory_mb = memory_mb
         self.log = log or (lambda message: None)
         self.supervisor: Supervisor | None = None
-        self._server: GuardServer | None = None
+        self.clinician = clinician
+        self._socket: socket.socket | None = None
+        self._server = None  # the uvicorn server, once started
         self._workdir: Path | None = None
         self._thread: threading.Thread | None = None
-        self.clinician = clinician
-        self._app_server = None
-        self._app_thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -118,10 +119,14 @@ class Endpoint:
     def start(self) -> Endpoint:
         """Bind, load, start the child; on any failure everything started is stopped again.
 
-        :raises ServeError: port in use, Oxigraph missing, load or start failure.
+        :raises ServeError: port in use, Oxigraph or the ASGI stack missing, load or start failure.
         """
-        self._server = _bind(self.host, self.port, self.log)
-        self.port = self._server.server_address[1]
+        try:
+            import uvicorn
+        except ImportError as exc:
+            raise ServeError(f"kg serve needs uvicorn and starlette (pip install -e '.[serve]'): {exc}") from None
+        self._socket = _bind(self.host, self.port)
+        self.port = self._socket.getsockname()[1]
         try:
             binary = oxigraph_binary()
             remove_stale_workdirs(log=self.log)
@@ -132,67 +137,59 @@ class Endpoint:
             load_store(source, store, binary=binary)
             self.supervisor = Supervisor(store, timeout=self.timeout, memory_mb=self.memory_mb, binary=binary,
                                          log_dir=self._workdir, log=self.log)
-            self._server.supervisor = self.supervisor
             self.supervisor.start()
-            if self.clinician:
-                self._server.app_port = self._start_app()
+            edge = EdgeApp(self.supervisor, app=self._clinician_app() if self.clinician else None, log=self.log)
+            config = uvicorn.Config(edge, http=protocol_class(self.log), lifespan="off", log_level="warning",
+                                    access_log=False, server_header=False, timeout_keep_alive=3600,
+                                    timeout_graceful_shutdown=5, backlog=MAX_CONNECTIONS * 2,
+                                    h11_max_incomplete_event_size=MAX_LINE_BYTES * (MAX_HEADERS + 2))
+            self._server = uvicorn.Server(config)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _start_app(self) -> int:
-        """The clinician application (page, API, CDS Hooks) on a loopback port behind the guard."""
+    def _clinician_app(self):
+        """The clinician application (page, API, CDS Hooks), answering from the graph in this process."""
         try:
-            import uvicorn
-
             from kg.serve.app import create_app
         except ImportError as exc:
-            raise ServeError(f"the clinician page and CDS Hooks services need starlette and uvicorn "
+            raise ServeError(f"the clinician page and CDS Hooks services need starlette "
                              f"(pip install -e '.[serve]'): {exc}") from None
         from kg.sparql.query import open_engine
 
-        engine = open_engine(self.graph)
-        port = free_port()
-        config = uvicorn.Config(create_app(engine, page_url=self.url), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off", access_log=False)
-        self._app_server = uvicorn.Server(config)
-        self._app_thread = threading.Thread(target=self._app_server.run, name="kg-serve-app", daemon=True)
-        self._app_thread.start()
-        deadline = time.monotonic() + START_TIMEOUT
-        while not self._app_server.started:
-            if time.monotonic() > deadline or not self._app_thread.is_alive():
-                raise ServeError("the clinician application did not start")
-            time.sleep(0.05)
-        return port
+        return create_app(open_engine(self.graph), page_url=self.url)
 
     def serve_forever(self) -> None:
         """Answer requests in this thread until :meth:`stop` (from another thread) or a signal."""
-        assert self._server is not None
-        self._server.serve_forever(poll_interval=0.25)
+        assert self._server is not None and self._socket is not None
+        self._server.run(sockets=[self._socket])
 
     def start_background(self) -> Endpoint:
-        """:meth:`start`, then answer requests in a daemon thread."""
+        """:meth:`start`, then answer requests in a daemon thread (returns once the port answers)."""
         self.start()
         self._thread = threading.Thread(target=self.serve_forever, name="kg-serve", daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                self.stop()
+                raise ServeError("the public side of the endpoint did not start")
+            time.sleep(0.02)
         return self
 
     def stop(self) -> None:
         server, self._server = self._server, None
         if server is not None:
-            if self._thread is not None:
-                server.shutdown()
-                self._thread.join(10)
-                self._thread = None
-            server.server_close()
-        if self._app_server is not None:
-            self._app_server.should_exit = True
-            if self._app_thread is not None:
-                self._app_thread.join(10)
-            self._app_server = self._app_thread = None
+            server.should_exit = True  # no new connections; the open ones finish their answer
         if self.supervisor is not None:
-            self.supervisor.stop()
+            self.supervisor.stop()  # a query in flight is answered 503 "shutting down" at once
+        if server is not None and self._thread is not None:
+            self._thread.join(15)
+        self._thread = None
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            sock.close()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
@@ -205,10 +202,20 @@ class Endpoint:
 
 
 
-def _bind(host: str, port: int, log: Callable[[str], None]) -> GuardServer:
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket of the public port, or a one-line reason it cannot be had."""
+    sock = None
     try:
-        return GuardServer((host, port), log=log)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(MAX_CONNECTIONS * 2)
+        sock.set_inheritable(False)
+        return sock
     except OSError as exc:
+        if sock is not None:
+            sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ServeError(f"port {port} on {host} is already in use; stop what uses it or choose another "
                              "port with --port") from None

@@ -1,23 +1,38 @@
-"""The guard of ``kg serve``: a small HTTP proxy on the public port in front of the Oxigraph child.
+"""The guard of ``kg serve``: the public port, an ASGI application on uvicorn in front of the
+Oxigraph child and the clinician application.
 
-It serves the query page (``/``) and answers queries at ``/query`` (and ``/sparql``) after the
-query layer's own guards (:func:`kg.sparql.query.check_query`), spools answers so that one cut off
-by Oxigraph's timeout becomes HTTP 504, and reads requests under limits, each refusal one line of
-plain text (see :mod:`kg.serve.endpoint`)."""
+Two layers, each with one job:
+
+- :class:`GuardedH11` (the connection, a uvicorn HTTP/1.1 protocol): reads every request under
+  limits before any application sees it, and answers each refusal itself in one line of plain
+  text: a request line of at most :data:`MAX_LINE_BYTES` (414), at most :data:`MAX_HEADERS`
+  header lines of that size (431), one numeric Content-Length no larger than
+  :data:`MAX_BODY_BYTES` (413, 400, 411; ``Transfer-Encoding`` is refused with 411), the whole
+  request within :data:`REQUEST_SECONDS` (408: a trickle of bytes cannot hold a connection for
+  ever; an idle kept-alive connection is closed at the same deadline) and at most
+  :data:`MAX_CONNECTIONS` connections at once (503). uvicorn has a keep-alive timeout but no
+  deadline for a request that is being sent, nor a connection cap with its own answer, hence this
+  subclass; everything else (parsing, keep-alive, flow control) is uvicorn's and h11's.
+- :class:`EdgeApp` (the requests, ASGI): the clinician paths go to the clinician application
+  (:mod:`kg.serve.app`) in this process; queries at ``/query`` (and ``/sparql``) pass the query
+  layer's own guards (:func:`kg.sparql.guards.check_query`) and go to the child in a worker
+  thread, at most :data:`MAX_CONCURRENT` at once; answers are spooled, so that one cut off by
+  Oxigraph's timeout becomes HTTP 504 (see :mod:`kg.serve.endpoint`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import os
-import shutil
-import socket
+import re
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from http import HTTPStatus
+from urllib.parse import parse_qsl, urlencode
 
 from kg.errors import KGError
 from kg.serve.child import START_TIMEOUT, Supervisor
@@ -33,243 +48,321 @@ MAX_CONNECTIONS = 64
 #: Seconds a client has to send a whole request (line, headers and body) once it starts one,
 #: and to start the next one on a kept-alive connection; past it the request gets 408.
 REQUEST_SECONDS = 20.0
-#: The request-line and header limits of :mod:`http.server` (bytes per line, header lines).
+#: Bytes per request or header line (its CRLF included), and header lines per request.
 MAX_LINE_BYTES = 65536
 MAX_HEADERS = 100
+#: The largest request body: a query of the query layer's largest size, form-encoded (which may
+#: triple it), with room for the other form fields.
+MAX_BODY_BYTES = 3 * 1_000_000 + 4096
 #: The text Oxigraph appends to an answer it stops streaming at its timeout.
 CANCELLED = b"The SPARQL operation has been cancelled"
 STATIC_PATHS = frozenset({"/", "/yasgui.min.css", "/yasgui.min.js", "/logo.svg"})
 QUERY_PATHS = frozenset({"/query", "/sparql"})
 #: Paths of the clinician application (:mod:`kg.serve.app`), when it runs: the checker page, its
-#: API and the CDS Hooks services. The guard reads each request under its limits first.
+#: API and the CDS Hooks services. The connection reads each request under its limits first.
 APP_PATHS = frozenset({"/", "/api/check", "/api/names", "/cds-services"})
 APP_PREFIXES = ("/cds-services/",)
 #: Seconds the clinician application may take for one answer.
 APP_SECONDS = 30
 #: Protocol parameters passed on with a query; any other parameter is dropped.
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+_DIGITS = re.compile(rb"[0-9]+")
 
 
 class _Refusal(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, *, close: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.close = close
 
 
-class GuardServer(ThreadingHTTPServer):
-    """The public side: one thread per connection, at most :data:`MAX_CONCURRENT` upstream."""
+def refusal_bytes(status: int, message: str, *, extra: str = "") -> bytes:
+    """A whole HTTP/1.1 answer: ``message`` as one line of plain text, then the connection closes."""
+    body = (" ".join(message.split()) + "\n").encode("utf-8")
+    return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n{extra}Connection: close\r\n\r\n"
+            ).encode("ascii") + body
 
-    daemon_threads = True
-    allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], supervisor: Supervisor | None = None, *,
-                 log: Callable[[str], None] | None = None):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, GuardHandler)
+def _late() -> str:
+    return f"the request was not sent within {REQUEST_SECONDS:g} s"
+
+
+# -- the connection ---------------------------------------------------------------------------------
+
+class _Reader:
+    """Follows the bytes of one connection, request after request, and refuses a request head
+    that breaks a limit as soon as the byte that breaks it arrives (nothing is buffered here but
+    the start of the current line)."""
+
+    _KEEP = 256  # bytes of a line kept: enough for the request line's method and a Content-Length
+
+    def __init__(self):
+        self.first_line = b""
+        self._next_request()
+
+    def _next_request(self) -> None:
+        self.in_body = False
+        self.remaining = 0  # body bytes still to come
+        self.length = 0
+        self.seen = 0  # bytes of the current request so far
+        self._line = bytearray()
+        self._line_bytes = 0
+        self._lines = 0
+        self._lengths: list[bytes] = []
+        self._chunked = False
+        self._host = False
+        self._method = b""
+
+    @property
+    def partial(self) -> bool:
+        """Has the client begun a request it has not finished sending?"""
+        return self.seen > 0
+
+    def feed(self, data: bytes) -> int:
+        """Follow ``data``; the number of request heads it completed. :raises _Refusal: a limit broken."""
+        heads, i, n = 0, 0, len(data)
+        while i < n:
+            if self.in_body:
+                take = min(self.remaining, n - i)
+                self.remaining -= take
+                self.seen += take
+                i += take
+                if not self.remaining:
+                    self._next_request()
+                continue
+            j = data.find(b"\n", i)
+            end = n if j < 0 else j + 1
+            self._line_bytes += end - i
+            if len(self._line) < self._KEEP:
+                self._line += data[i:min(end, i + self._KEEP - len(self._line))]
+            if self._line_bytes > MAX_LINE_BYTES:
+                if self._lines == 0:
+                    raise _Refusal(414, f"request line longer than {MAX_LINE_BYTES:,} bytes; send a long "
+                                        "query by POST")
+                raise _Refusal(431, f"request headers too large (at most {MAX_HEADERS} lines of "
+                                    f"{MAX_LINE_BYTES:,} bytes each)")
+            self.seen += end - i
+            i = end
+            if j < 0:
+                break
+            line, self._line, self._line_bytes = bytes(self._line).rstrip(b"\r\n"), bytearray(), 0
+            if self._lines == 0:
+                if line:
+                    self.first_line, self._method, self._lines = line, line.split(b" ", 1)[0], 1
+                else:
+                    self.seen = 0  # an empty line before a request line is not a request
+                continue
+            if line:
+                self._lines += 1
+                if self._lines - 1 > MAX_HEADERS:
+                    raise _Refusal(431, f"request headers too large (at most {MAX_HEADERS} lines of "
+                                        f"{MAX_LINE_BYTES:,} bytes each)")
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    self._lengths.append(value.strip())
+                elif name == b"transfer-encoding":
+                    self._chunked = True
+                elif name == b"host":
+                    self._host = True
+                continue
+            self._head_done()
+            heads += 1
+            if not self.remaining:
+                self._next_request()
+        return heads
+
+    def _head_done(self) -> None:
+        if self._chunked:
+            raise _Refusal(411, "send the body with a Content-Length; Transfer-Encoding is not accepted")
+        values = set(self._lengths)
+        if len(values) > 1 or any(not _DIGITS.fullmatch(v) for v in values):
+            shown = ", ".join(sorted(v.decode("latin-1") for v in values))[:60]
+            raise _Refusal(400, f"bad Content-Length: {shown!r}")
+        if not values and self._method == b"POST":
+            raise _Refusal(411, "a POST needs a Content-Length")
+        self.length = int(next(iter(values))) if values else 0
+        if self.length > MAX_BODY_BYTES:
+            raise _Refusal(413, f"request body of {self.length:,} bytes is too large (at most {MAX_BODY_BYTES:,})")
+        if not self._host and self.first_line.endswith(b"HTTP/1.1"):
+            raise _Refusal(400, "an HTTP/1.1 request needs a Host header")
+        self.in_body, self.remaining = bool(self.length), self.length
+
+
+def protocol_class(log: Callable[[str], None]):
+    """The uvicorn HTTP/1.1 protocol of the public port, reporting refusals to ``log``."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11(H11Protocol):
+        """uvicorn's h11 protocol, reading each request under the guard's limits (module docstring)."""
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._reader = _Reader()
+            self._open = 0  # requests whose head is read and whose answer is not complete
+            self._timer: asyncio.TimerHandle | None = None
+            self._eof = False
+            self._refused = False
+            if len(self.connections) > MAX_CONNECTIONS:
+                self._refuse(503, f"more than {MAX_CONNECTIONS} connections are open; try again shortly",
+                             extra="Retry-After: 5\r\n")
+                return
+            self._clock()
+
+        def data_received(self, data: bytes) -> None:
+            if self._refused:
+                return
+            try:
+                self._open += self._reader.feed(data)
+            except _Refusal as refusal:
+                self._refuse(refusal.status, refusal.message)
+                return
+            self._clock()
+            super().data_received(data)
+
+        def eof_received(self) -> bool | None:
+            """The client stopped sending: refuse a request it did not finish, else answer what it sent."""
+            self._eof = True
+            if self._refused:
+                return None
+            reader = self._reader
+            if reader.in_body:
+                got = reader.length - reader.remaining
+                self._refuse(400, f"the body ended after {got:,} of {reader.length:,} bytes")
+                return None
+            if reader.partial:
+                self._refuse(400, "the request ended before its headers did")
+                return None
+            return True if self._open else None  # keep the writing side open for the answers
+
+        def on_response_complete(self) -> None:
+            self._open = max(0, self._open - 1)
+            super().on_response_complete()
+            self._unset_keepalive_if_required()  # the guard's deadline stands for uvicorn's keep-alive timer
+            if self._eof and not self._open:
+                self.transport.close()
+                return
+            self._clock()
+
+        def connection_lost(self, exc) -> None:
+            self._stop_clock()
+            super().connection_lost(exc)
+
+        def send_400_response(self, msg: str) -> None:  # h11 could not parse what the client sent
+            self._refuse(400, "malformed HTTP request")
+
+        # -- the deadline ------------------------------------------------------------------------------
+
+        def _clock(self) -> None:
+            """Run the deadline while the client owes bytes: a request begun and not sent whole, or no
+            request open (an idle connection must start the next one in time)."""
+            waiting = self._reader.partial or not self._open
+            if waiting and self._timer is None and not self._refused:
+                self._timer = self.loop.call_later(REQUEST_SECONDS, self._deadline)
+            elif not waiting:
+                self._stop_clock()
+
+        def _stop_clock(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+        def _deadline(self) -> None:
+            self._timer = None
+            if self.transport.is_closing():
+                return
+            if self._reader.partial:
+                self._refuse(408, _late())
+            else:  # an idle connection: closed without an answer
+                self._refused = True
+                self.transport.close()
+
+        def _refuse(self, status: int, message: str, *, extra: str = "") -> None:
+            self._refused = True
+            self._stop_clock()
+            client = self.client[0] if self.client else "-"
+            line = self._reader.first_line.decode("latin-1")[:80] if hasattr(self, "_reader") else ""
+            log(f"{client} {line or '-'}: {status} {message}")
+            busy = self.cycle is not None and self.cycle.response_started and not self.cycle.response_complete
+            if self.cycle is not None:
+                self.cycle.disconnected = True  # whatever the application still sends is dropped
+            if not busy:
+                with contextlib.suppress(Exception):
+                    self.transport.write(refusal_bytes(status, message, extra=extra))
+            self.transport.close()
+
+    return GuardedH11
+
+
+# -- the requests -----------------------------------------------------------------------------------
+
+class _Gone(Exception):
+    """The client went away (or was cut off at the deadline) while its body was read."""
+
+
+class EdgeApp:
+    """The ASGI application of the public port: routes, the query guards, the child upstream."""
+
+    def __init__(self, supervisor: Supervisor, *, app=None, log: Callable[[str], None] | None = None):
         self.supervisor = supervisor
-        self.app_port: int | None = None  # the clinician application's loopback port, when it runs
+        self.app = app  # the clinician application, when it runs
         self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
-        self.connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.log = log or (lambda message: None)
 
-    def process_request(self, request, client_address) -> None:
-        if not self.connections.acquire(blocking=False):
-            self.log(f"{client_address[0]}: 503 more than {MAX_CONNECTIONS} connections open")
-            _turn_away(request)
-            self.shutdown_request(request)
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
             return
+        method, path = scope["method"], scope["path"]
+        unread = method == "POST"
         try:
-            super().process_request(request, client_address)
-        except BaseException:
-            self.connections.release()
-            raise
-
-    def process_request_thread(self, request, client_address) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self.connections.release()
-
-
-def _turn_away(request: socket.socket) -> None:
-    body = f"more than {MAX_CONNECTIONS} connections are open; try again shortly\n".encode("ascii")
-    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nRetry-After: 5\r\nConnection: close\r\n\r\n").encode("ascii")
-    with contextlib.suppress(OSError):
-        request.settimeout(1.0)
-        request.sendall(head + body)
-
-
-#: What the one-line answer says when :mod:`http.server` itself refuses a request.
-_STDLIB_REFUSALS = {
-    414: f"request line longer than {MAX_LINE_BYTES:,} bytes; send a long query by POST",
-    431: f"request headers too large (at most {MAX_HEADERS} lines of {MAX_LINE_BYTES:,} bytes each)",
-    400: "malformed HTTP request",
-    501: "method not supported: only GET and POST queries are answered",
-    505: "HTTP version not supported",
-}
-
-
-class GuardHandler(BaseHTTPRequestHandler):
-    server: GuardServer
-    server_version = "kg-serve"
-    protocol_version = "HTTP/1.1"
-    timeout = 60  # seconds one read or write on the socket may wait
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
-        pass  # successful requests are not logged; refusals and failures are, in _send_error
-
-    # -- reading a request within REQUEST_SECONDS --------------------------------------------------
-
-    def handle_one_request(self) -> None:
-        self._late = False
-        self._clock = threading.Timer(REQUEST_SECONDS, self._cut_off)
-        self._clock.daemon = True
-        self._clock.start()
-        try:
-            super().handle_one_request()
-        finally:
-            self._clock.cancel()
-
-    def _cut_off(self) -> None:
-        """The request took too long to arrive: end the reading side, so that a blocked read returns."""
-        self._late = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RD)
-
-    def _read_in_time(self) -> None:
-        """The whole request is read: stop the clock, or answer 408 if it ran out first."""
-        self._clock.cancel()
-        if self._late:
-            self.close_connection = True
-            raise _Refusal(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
-
-    def parse_request(self) -> bool:
-        if self._late:  # the request line was cut off: answer in HTTP/1.1, not as a 0.9 request
-            self.command, self.path, self.request_version, self.requestline = None, "", "HTTP/1.1", ""
-        elif not super().parse_request():
-            return False
-        if self._late:
-            self.close_connection = True
-            self._send_error(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
-            return False
-        return True
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """http.server's own refusals (request line too long, too many headers, ...) in one line."""
-        self.close_connection = True
-        self._send_error(int(code), _STDLIB_REFUSALS.get(int(code)) or message or "bad request")
-
-    # -- methods -------------------------------------------------------------------------------------
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        self._handle("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle("POST")
-
-    def _not_allowed(self) -> None:
-        self._clock.cancel()
-        self.close_connection = True
-        self._send_error(405, "read-only SPARQL endpoint: only GET and POST queries are answered")
-
-    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed  # noqa: N815
-
-    def _handle(self, method: str) -> None:
-        try:
-            body = self._body() if method == "POST" else None
-            self._read_in_time()
-            parts = _split(self.path)
-            if self.server.app_port and (parts.path in APP_PATHS or parts.path.startswith(APP_PREFIXES)):
-                self._relay(self._to_app(method, body))
+            if method not in ("GET", "POST"):
+                raise _Refusal(405, "read-only SPARQL endpoint: only GET and POST queries are answered",
+                               close=True)
+            if self.app is not None and (path in APP_PATHS or path.startswith(APP_PREFIXES)):
+                await self._to_app(scope, receive, send)
                 return
-            if self.server.app_port and method == "GET" and parts.path == "/sparql" and not parts.query:
-                self._relay(self._forward("GET", "/", None, {}, static=True))  # the query page moves here
+            query_string = scope["query_string"].decode("latin-1")
+            if self.app is not None and method == "GET" and path == "/sparql" and not query_string:
+                await _relay(send, await self._upstream("GET", "/", None, {}, static=True))  # the query page
                 return
-            if method == "GET" and parts.path in STATIC_PATHS:
-                self._relay(self._forward("GET", parts.path, None, {}, static=True))
+            if method == "GET" and path in STATIC_PATHS:
+                await _relay(send, await self._upstream("GET", path, None, {}, static=True))
                 return
-            if parts.path not in QUERY_PATHS:
-                self.close_connection = method == "POST"
-                page = "/sparql" if self.server.app_port else "/"
-                raise _Refusal(404, f"not found: {parts.path[:100]}; queries go to /query, the query page is {page}")
-            params = _pairs(parts.query)
-            if body is not None:
-                params += self._body_params(body)
-            query = self._checked_query(params)
+            if path not in QUERY_PATHS:
+                page = "/sparql" if self.app is not None else "/"
+                raise _Refusal(404, f"not found: {path[:100]}; queries go to /query, the query page is {page}")
+            params = _pairs(query_string)
+            headers = _headers(scope)
+            if method == "POST":
+                body, unread = await _body(receive), False
+                params += _body_params(headers.get("content-type", ""), body)
+            query = _checked_query(params)
             form = [("query", query)] + [(k, v) for k, v in params if k in DATASET_PARAMETERS]
-            headers = {"Content-Type": "application/x-www-form-urlencoded",
-                       "Accept": self.headers.get("Accept", "application/sparql-results+json")}
-            self._relay(self._forward("POST", "/query", urlencode(form).encode("ascii"), headers))
+            upstream = {"Content-Type": "application/x-www-form-urlencoded",
+                        "Accept": headers.get("accept", "application/sparql-results+json")}
+            await _relay(send, await self._upstream("POST", "/query", urlencode(form).encode("ascii"), upstream))
         except _Refusal as refusal:
-            self._send_error(refusal.status, refusal.message)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            client = (scope.get("client") or ("-",))[0]
+            self.log(f"{client} {method} {path[:60]}: {refusal.status} {refusal.message}")
+            if unread:  # read the body (its size is bounded) so that a client still sending it gets the answer
+                with contextlib.suppress(_Gone):
+                    await _body(receive)
+            await _send_refusal(send, refusal)
+        except _Gone:
+            return
 
-    def _body(self) -> bytes:
-        """The body of a POST, read whole, or a refusal: one Content-Length, not too large, all sent."""
-        from kg.sparql.guards import MAX_QUERY_BYTES
+    async def _upstream(self, method: str, path: str, body: bytes | None, headers: dict, *, static: bool = False):
+        from anyio import to_thread
 
-        if self.headers.get("Transfer-Encoding") is not None:
-            self.close_connection = True
-            raise _Refusal(411, "send the body with a Content-Length; Transfer-Encoding is not accepted")
-        lengths = {text.strip() for text in self.headers.get_all("Content-Length", [])}
-        if not lengths:
-            self.close_connection = True
-            raise _Refusal(411, "a POST needs a Content-Length")
-        if len(lengths) > 1 or not next(iter(lengths)).isdigit() or not next(iter(lengths)).isascii():
-            self.close_connection = True
-            raise _Refusal(400, f"bad Content-Length: {', '.join(sorted(lengths))[:60]!r}")
-        length = int(next(iter(lengths)))
-        if length > 3 * MAX_QUERY_BYTES + 4096:  # form encoding may triple the size
-            self.close_connection = True
-            raise _Refusal(413, f"request body of {length:,} bytes is too large "
-                                f"(at most {3 * MAX_QUERY_BYTES + 4096:,})")
-        body = self.rfile.read(length)
-        if len(body) < length:
-            self.close_connection = True
-            if self._late:
-                raise _Refusal(408, f"the request was not sent within {REQUEST_SECONDS:g} s")
-            raise _Refusal(400, f"the body ended after {len(body):,} of {length:,} bytes")
-        return body
+        return await to_thread.run_sync(self._forward, method, path, body, headers, static)
 
-    def _body_params(self, body: bytes) -> list[tuple[str, str]]:
-        ctype = self.headers.get_content_type()
-        if ctype == "application/x-www-form-urlencoded":
-            return _pairs(body)
-        if ctype == "application/sparql-query":
-            return [("query", _utf8(body))]
-        if ctype == "application/sparql-update":
-            raise _Refusal(403, "read-only endpoint: SPARQL updates are refused")
-        raise _Refusal(415, f"unsupported Content-Type {ctype!r}; send application/sparql-query or a form")
-
-    def _checked_query(self, params: list[tuple[str, str]]) -> str:
-        from kg.errors import QueryError
-        from kg.sparql.guards import check_query
-
-        if any(k == "update" for k, _ in params):
-            raise _Refusal(403, "read-only endpoint: SPARQL updates are refused")
-        queries = [v for k, v in params if k == "query"]
-        if len(queries) != 1:
-            raise _Refusal(400, "give exactly one 'query' parameter")
-        try:
-            check_query(queries[0])
-        except QueryError as exc:  # also QueryRefused: update, SERVICE, FROM, too large, too deep
-            message = str(exc).split("; pass --allow-remote")[0]  # the flag is the CLI's, not the endpoint's
-            raise _Refusal(400, f"query refused: {message}") from None
-        except KGError as exc:
-            raise _Refusal(400, str(exc)) from None
-        return queries[0]
-
-    # -- upstream ----------------------------------------------------------------------------------
-
-    def _forward(self, method: str, path: str, body: bytes | None, headers: dict, *, static: bool = False):
-        """Send the request to the child; ``(status, content type, spooled body)``."""
-        sup = self.server.supervisor
-        assert sup is not None
+    def _forward(self, method: str, path: str, body: bytes | None, headers: dict, static: bool):
+        """Send the request to the child (in a worker thread); ``(status, content type, spooled body)``."""
+        sup = self.supervisor
         wait = float(sup.timeout)
-        if not self.server.slots.acquire(timeout=wait):
+        if not self.slots.acquire(timeout=wait):
             raise _Refusal(503, "the endpoint is busy; try again later")
         try:
             ready = sup.wait_ready(START_TIMEOUT)
@@ -318,62 +411,98 @@ class GuardHandler(BaseHTTPRequestHandler):
             spool.seek(0)
             return response.status, response.getheader("Content-Type", "application/octet-stream"), spool
         finally:
-            self.server.slots.release()
+            self.slots.release()
 
-    def _to_app(self, method: str, body: bytes | None):
-        """Pass a request read under the guard's limits to the clinician application."""
-        if not self.server.slots.acquire(timeout=APP_SECONDS):
-            raise _Refusal(503, "the endpoint is busy; try again later")
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.app_port, timeout=APP_SECONDS)
-        spool = tempfile.SpooledTemporaryFile(max_size=4 * 2**20)
-        try:
-            headers = {k: self.headers[k] for k in ("Content-Type", "Accept") if self.headers.get(k)}
-            conn.request(method, self.path, body=body, headers=headers)
-            response = conn.getresponse()
-            _spool_answer(response, spool, lambda: None, "")
-            spool.seek(0)
-            return response.status, response.getheader("Content-Type", "application/octet-stream"), spool, \
-                {"Content-Security-Policy": v for k, v in response.getheaders() if k.lower() == "content-security-policy"}
-        except BaseException as exc:
-            spool.close()
-            if isinstance(exc, TimeoutError):
-                raise _Refusal(504, f"no answer within {APP_SECONDS} s") from None
-            if isinstance(exc, (OSError, http.client.HTTPException)):
-                raise _Refusal(503, "the clinician service is not answering; try again in a moment") from None
-            raise
-        finally:
-            conn.close()
-            self.server.slots.release()
+    async def _to_app(self, scope, receive, send) -> None:
+        """The clinician application answers, within :data:`APP_SECONDS`; every answer gets ``nosniff``."""
+        import anyio
 
-    def _relay(self, answer) -> None:
-        status, ctype, spool, *extra = answer
-        with spool:
-            size = spool.seek(0, os.SEEK_END)
-            spool.seek(0)
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(size))
-            self.send_header("X-Content-Type-Options", "nosniff")
-            for name, value in (extra[0] if extra else {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            shutil.copyfileobj(spool, self.wfile, 65536)
+        started = False
 
-    def _send_error(self, status: int, message: str) -> None:
-        try:
-            path = _split(getattr(self, "path", "") or "").path[:60]
-        except _Refusal:
-            path = "?"
-        self.server.log(f"{self.client_address[0]} {self.command or '-'} {path}: {status} {message}")
-        body = (message + "\n").encode("utf-8")
-        with contextlib.suppress(OSError):
-            self.send_response(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
+        async def sending(message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-content-type-options", b"nosniff")]}
+            await send(message)
+
+        with anyio.move_on_after(APP_SECONDS) as scope_timer:
+            await self.app(scope, receive, sending)
+        if scope_timer.cancelled_caught and not started:
+            raise _Refusal(504, f"no answer within {APP_SECONDS} s")
+
+
+async def _body(receive) -> bytes:
+    """The whole body (its length was checked by the connection before any of it was read)."""
+    data = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Gone
+        data += message.get("body", b"")
+        if not message.get("more_body", False):
+            return bytes(data)
+
+
+async def _relay(send, answer) -> None:
+    status, ctype, spool = answer
+    with spool:
+        size = spool.seek(0, os.SEEK_END)
+        spool.seek(0)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype.encode("latin-1")), (b"content-length", str(size).encode()),
+                                (b"x-content-type-options", b"nosniff")]})
+        while True:
+            chunk = spool.read(65536)
+            if not chunk:
+                break
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def _send_refusal(send, refusal: _Refusal) -> None:
+    body = (" ".join(refusal.message.split()) + "\n").encode("utf-8")
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+               (b"x-content-type-options", b"nosniff")]
+    if refusal.close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _headers(scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _body_params(content_type: str, body: bytes) -> list[tuple[str, str]]:
+    ctype = content_type.split(";")[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        return _pairs(body)
+    if ctype == "application/sparql-query":
+        return [("query", _utf8(body))]
+    if ctype == "application/sparql-update":
+        raise _Refusal(403, "read-only endpoint: SPARQL updates are refused")
+    raise _Refusal(415, f"unsupported Content-Type {ctype!r}; send application/sparql-query or a form")
+
+
+def _checked_query(params: list[tuple[str, str]]) -> str:
+    from kg.errors import QueryError
+    from kg.sparql.guards import check_query
+
+    if any(k == "update" for k, _ in params):
+        raise _Refusal(403, "read-only endpoint: SPARQL updates are refused")
+    queries = [v for k, v in params if k == "query"]
+    if len(queries) != 1:
+        raise _Refusal(400, "give exactly one 'query' parameter")
+    try:
+        check_query(queries[0])
+    except QueryError as exc:  # also QueryRefused: update, SERVICE, FROM, too large, too deep
+        message = str(exc).split("; pass --allow-remote")[0]  # the flag is the CLI's, not the endpoint's
+        raise _Refusal(400, f"query refused: {message}") from None
+    except KGError as exc:
+        raise _Refusal(400, str(exc)) from None
+    return queries[0]
 
 
 def _spool_answer(response, spool, before_read: Callable[[], None], hint: str) -> None:
@@ -389,13 +518,6 @@ def _spool_answer(response, spool, before_read: Callable[[], None], hint: str) -
         if total > MAX_RESPONSE_BYTES:
             raise _Refusal(507, f"the answer is larger than {MAX_RESPONSE_BYTES // 2**20} MiB{hint}")
         spool.write(chunk)
-
-
-def _split(target: str):
-    try:
-        return urlsplit(target)
-    except ValueError:
-        raise _Refusal(400, "malformed request target") from None
 
 
 def _utf8(data: bytes) -> str:
@@ -418,4 +540,3 @@ def _cancelled(spool) -> bool:
     size = spool.seek(0, os.SEEK_END)
     spool.seek(max(0, size - 256))
     return spool.read().rstrip().endswith(CANCELLED)
-
