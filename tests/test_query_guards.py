@@ -325,3 +325,27 @@ def test_parameter_text_refuses_what_term_refuses(ptype, value):
         p.term(value)
     with pytest.raises(UsageError):
         p.text(value)
+
+
+def test_the_guards_give_the_same_verdicts_from_many_threads_at_once():
+    # kg serve checks queries in worker threads; rdflib's grammar is shared state, and two parses
+    # at once made each other fail (TypeError inside pyparsing: HTTP 500) before check_query took a lock
+    from kg.sparql.canned import list_queries
+
+    texts = [q.text for q in list_queries()][:12]
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        for _ in range(5):
+            for text in texts:
+                try:
+                    check_query(text)
+                except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+                    failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

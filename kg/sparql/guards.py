@@ -10,6 +10,7 @@ hold before the text reaches a parser that could overflow its stack.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -282,12 +283,22 @@ def check_query(query: str, *, allow_remote: bool = False, max_bytes: int = MAX_
         text too large or too deeply nested.
     :raises QueryError: for a syntax error.
     """
+    check_text(query, max_bytes=max_bytes, max_depth=max_depth)
+    check_no_remote(query, allow_remote=allow_remote)
+    with _PARSER:
+        return _parse_and_check(query, allow_remote)
+
+
+#: rdflib's SPARQL grammar (pyparsing) keeps parse state in shared objects: two threads parsing at
+#: once get each other's tokens (TypeErrors, or a wrong parse). One parse at a time.
+_PARSER = threading.Lock()
+
+
+def _parse_and_check(query: str, allow_remote: bool) -> CheckedQuery:
     from pyparsing import ParseException
     from rdflib.plugins.sparql.algebra import translateQuery
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
-    check_text(query, max_bytes=max_bytes, max_depth=max_depth)
-    check_no_remote(query, allow_remote=allow_remote)
     try:
         try:
             parsed = parseQuery(query)
