@@ -12,27 +12,43 @@ monograph's interaction text:
 - "There is some concern that glutamine might decrease the effectiveness of some medications for
   cancer. But it is too soon to know if this interaction occurs."
 - "Pregnancy and breast-feeding: ... Stay on the safe side and avoid use."
+
+Each quote in a card's detail carries its section, the heading of the text it comes under
+("Interactions with other drugs and medications:", "Special Precautions & Warnings:"; read from
+the text by tests.test_check.heading_in_text).
+
+Every FHIR resource a test sends (the draftOrders Bundle, the prefetch Bundles and Patient, the
+resources in them and the Medications they contain) is validated with ``fhir.resources`` (its R4B
+models: version 8 has none for R4 itself, and R4B is R4 but for the resources it reworked, none of
+them used here), so a malformed fixture fails the test rather than testing the service on
+something an EHR would not send.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 import pytest
+from fhir.resources.R4B import get_fhir_model_class
 
 from kg.serve import cds
 from kg.sparql.query import open_engine
+
+from tests.test_check import heading_in_text, same_title
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cds"
 TODAY = date(2026, 12, 7)
 SELECT = "supplement-interactions-order-select"
 SIGN = "supplement-interactions-order-sign"
 VIEW = "supplement-interactions-patient-view"
+#: The fixture's patient, the subject of every medication a test adds to its lists.
+PATIENT = {"reference": "Patient/1288992"}
 
 
 def schema(name: str) -> dict:
@@ -49,7 +65,27 @@ def order_select() -> dict:
     return json.loads((FIXTURES / "order-select.json").read_text(encoding="utf-8"))
 
 
+def fhir_resources(body: dict) -> list[tuple[str, dict]]:
+    """The FHIR resources a CDS Hooks call sends: ``context.draftOrders`` and every prefetch value."""
+    context = body.get("context") if isinstance(body.get("context"), dict) else {}
+    prefetch = body.get("prefetch") or {}
+    found = [("context.draftOrders", context.get("draftOrders"))]
+    found += [(f"prefetch {key!r}", value) for key, value in prefetch.items()]
+    return [(where, resource) for where, resource in found if resource is not None]
+
+
+def validate_fhir(body: dict) -> None:
+    """Every FHIR resource of ``body`` is a valid FHIR R4B resource: a Bundle's entries and a
+    resource's contained resources are validated with it."""
+    for where, resource in fhir_resources(body):
+        try:
+            get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        except Exception as exc:  # pydantic's ValidationError, or an unknown resourceType
+            raise AssertionError(f"{where} is not a valid FHIR resource: {exc}") from None
+
+
 def cards(service: str, body: dict, engine) -> list[dict]:
+    validate_fhir(body)
     response = cds.call(service, body, engine=engine, page_url="http://127.0.0.1:7878/", today=TODAY)
     jsonschema.validate(response, schema("cards"))
     return response["cards"]
@@ -57,6 +93,26 @@ def cards(service: str, body: dict, engine) -> list[dict]:
 
 def by_drug(found: list[dict]) -> dict[str, dict]:
     return {c["summary"].split(" with ")[1].split(":")[0]: c for c in found if " with " in c["summary"]}
+
+
+def quote_lines(card: dict) -> list[str]:
+    return [line for line in card["detail"].splitlines() if line.startswith("> [")]
+
+
+def section_of(line: str) -> str | None:
+    """The section a quote line of a card's detail names (``> [1] (section: Title) "..."``)."""
+    found = re.match(r'> \[\d+\] \(section: ((?:\\.|[^\\)])*)\) "', line)
+    return re.sub(r"\\(.)", r"\1", found.group(1)) if found else None
+
+
+def test_the_fixture_is_valid_fhir(order_select):
+    assert [where for where, _ in fhir_resources(order_select)] == [
+        "context.draftOrders", "prefetch 'patient'", "prefetch 'medications'"]
+    validate_fhir(order_select)
+    # ... and the check has teeth: a Medication with a misspelt element is not FHIR
+    order_select["prefetch"]["medications"]["entry"][2]["resource"]["code"] = {"txt": "Taxol"}
+    with pytest.raises(AssertionError, match="prefetch 'medications'"):
+        validate_fhir(order_select)
 
 
 def test_discovery_lists_the_three_hooks_with_prefetch():
@@ -81,6 +137,11 @@ def test_order_select_cards_for_the_supplement_ordered(order_select, engine):
     assert "Be cautious with this combination" in phenytoin["detail"]
     assert "Glutamine may also affect chemicals in the brain" in phenytoin["detail"]
     assert "reasoned from a stated mechanism" in phenytoin["detail"]
+    # each numbered quote says its section: "Medications used to prevent seizures (Anticonvulsants)
+    # interact with GLUTAMINE" is under the text's "Interactions with other drugs and medications:"
+    heading = heading_in_text("Medications used to prevent seizures (Anticonvulsants) interact with GLUTAMINE")
+    lines = quote_lines(phenytoin)
+    assert len(lines) == 4 and all(same_title(section_of(line), heading) for line in lines), lines
     # "some medications for cancer ... too soon to know": uncertain, and only some types
     taxol = found["paclitaxel"]
     assert "likelihood uncertain (only some types)" in taxol["detail"]
@@ -99,7 +160,7 @@ def test_an_order_unrelated_to_the_interaction_gives_no_card(order_select, engin
     order_select["context"]["selections"] = ["MedicationRequest/smart-MedicationRequest-104"]
     order_select["prefetch"]["medications"]["entry"].append(
         {"resource": {"resourceType": "MedicationStatement", "id": "list-3", "status": "active",
-                      "medicationCodeableConcept": {"text": "glutamine 500 mg capsules"}}})
+                      "medicationCodeableConcept": {"text": "glutamine 500 mg capsules"}, "subject": PATIENT}})
     order_select["context"]["draftOrders"]["entry"] = order_select["context"]["draftOrders"]["entry"][1:]
     assert cards(SELECT, order_select, engine) == []
 
@@ -111,9 +172,9 @@ def test_a_drug_order_meets_a_supplement_on_the_list(order_select, engine):
     del body["context"]["selections"]
     body["context"]["draftOrders"]["entry"] = [{"resource": {
         "resourceType": "MedicationRequest", "id": "new-1", "status": "draft", "intent": "order",
-        "medicationCodeableConcept": {"text": "Dilantin 100 mg capsule"}}}]
+        "medicationCodeableConcept": {"text": "Dilantin 100 mg capsule"}, "subject": PATIENT}}]
     body["prefetch"]["medications"]["entry"] = [{"resource": {
-        "resourceType": "MedicationStatement", "id": "s-1", "status": "active",
+        "resourceType": "MedicationStatement", "id": "s-1", "status": "active", "subject": PATIENT,
         "medicationReference": {"reference": "#gln"},
         "contained": [{"resourceType": "Medication", "id": "gln", "code": {"text": "L-glutamine"}}]}}]
     found = by_drug(cards(SIGN, body, engine))
@@ -128,9 +189,10 @@ def test_patient_view_checks_the_whole_list_and_matches_pregnancy(order_select, 
                 "medications": order_select["prefetch"]["medications"],
                 "statements": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
                     "resourceType": "MedicationStatement", "id": "s-9", "status": "active",
+                    "subject": {"reference": "Patient/p2"},
                     "medicationCodeableConcept": {"text": "L-glutamine 5 g powder"}}}]},
                 "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
-                    "resourceType": "Condition", "id": "c1",
+                    "resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p2"},
                     "code": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006",
                                          "display": "Pregnancy"}]}}}]}}}
     found = cards(VIEW, body, engine)
@@ -138,6 +200,10 @@ def test_patient_view_checks_the_whole_list_and_matches_pregnancy(order_select, 
     (pregnancy,) = [c for c in found if "pregnant" in c["summary"]]
     assert pregnancy["indicator"] == "warning"  # "avoid use"
     assert "Stay on the safe side and avoid use" in pregnancy["detail"]
+    # "Pregnancy and breast-feeding: ..." is under the text's "Special Precautions & Warnings:"
+    heading = heading_in_text("Pregnancy and breast-feeding: Not enough is known")
+    (line,) = quote_lines(pregnancy)
+    assert same_title(section_of(line), heading), line
 
 
 def test_nothing_applies_gives_no_cards(order_select, engine):
@@ -149,7 +215,7 @@ def test_hostile_names_match_nothing(order_select, engine):
     hostile = ["'; DROP GRAPH <x> ; --", "<script>alert(1)</script>", "} UNION { ?s ?p ?o }", "\u202e" * 40,
                "x" * 5000]
     order_select["prefetch"]["medications"]["entry"] = [
-        {"resource": {"resourceType": "MedicationStatement", "id": f"h{n}", "status": "active",
+        {"resource": {"resourceType": "MedicationStatement", "id": f"h{n}", "status": "active", "subject": PATIENT,
                       "medicationCodeableConcept": {"text": text}}} for n, text in enumerate(hostile)]
     assert cards(SELECT, order_select, engine) == []
 
@@ -159,30 +225,63 @@ def test_markdown_from_the_graph_cannot_inject_links(order_select, engine):
     assert "](" not in card["detail"].replace("\\]", "").replace("\\(", "")
 
 
-@pytest.mark.parametrize("change, status, words", [
-    (lambda b: b["prefetch"].pop("medications"), 412, "offline"),
-    (lambda b: (b["prefetch"].pop("medications"), b.pop("fhirServer")), 412, "no fhirServer"),
-    (lambda b: b["prefetch"].update(medications=None), 412, "missing"),
-    (lambda b: b.update(hook="patient-view"), 400, "answers hook 'order-select'"),
-    (lambda b: b.pop("hookInstance"), 400, "hookInstance"),
-    (lambda b: b.update(context=[]), 400, "context must be"),
-    (lambda b: b["context"].pop("draftOrders"), 400, "draftOrders"),
-    (lambda b: b["context"].update(selections="MedicationRequest/1"), 400, "selections"),
-    (lambda b: b["prefetch"].update(medications={"resourceType": "Patient"}), 400, "must be a FHIR Bundle"),
-    (lambda b: b["prefetch"]["medications"]["entry"].append({"resource": 7}), 400, "has no FHIR resource"),
+# fhir: True when the resources the call sends stay valid FHIR (the call is refused as a CDS Hooks
+# call), False when the change makes one malformed FHIR, which fhir.resources must refuse too.
+@pytest.mark.parametrize("change, status, words, fhir", [
+    (lambda b: b["prefetch"].pop("medications"), 412, "offline", True),
+    (lambda b: (b["prefetch"].pop("medications"), b.pop("fhirServer")), 412, "no fhirServer", True),
+    (lambda b: b["prefetch"].update(medications=None), 412, "missing", True),
+    (lambda b: b.update(hook="patient-view"), 400, "answers hook 'order-select'", True),
+    (lambda b: b.pop("hookInstance"), 400, "hookInstance", True),
+    (lambda b: b.update(context=[]), 400, "context must be", True),
+    (lambda b: b["context"].pop("draftOrders"), 400, "draftOrders", True),
+    (lambda b: b["context"].update(selections="MedicationRequest/1"), 400, "selections", True),
+    (lambda b: b["prefetch"].update(medications={"resourceType": "Patient"}), 400, "must be a FHIR Bundle", True),
+    (lambda b: b["prefetch"]["medications"]["entry"].append({"resource": 7}), 400, "has no FHIR resource", False),
     (lambda b: b["prefetch"]["medications"]["entry"].append(
-        {"resource": {"resourceType": "MedicationStatement", "id": "z", "status": "active"}}), 400, "names no medication"),
-    (lambda b: b["prefetch"]["patient"].update(birthDate="yesterday"), 400, "birthDate"),
+        {"resource": {"resourceType": "MedicationStatement", "id": "z", "status": "active", "subject": PATIENT}}),
+     400, "names no medication", False),
+    (lambda b: b["prefetch"]["patient"].update(birthDate="yesterday"), 400, "birthDate", False),
 ])
-def test_bad_calls_are_refused_with_a_reason(order_select, engine, change, status, words):
+def test_bad_calls_are_refused_with_a_reason(order_select, engine, change, status, words, fhir):
+    validate_fhir(order_select)
     change(order_select)
+    if fhir:
+        validate_fhir(order_select)
+    else:
+        with pytest.raises(AssertionError, match="not a valid FHIR resource"):
+            validate_fhir(order_select)
     with pytest.raises(cds.CdsError) as err:
         cds.call(SELECT, order_select, engine=engine, today=TODAY)
     assert err.value.status == status and words in str(err.value)
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("born, age", [
+    ("1981", 45),  # a year: from 1 January 1981, 45 on 7 December 2026
+    ("1981-12", 45),  # a year and month: from 1 December 1981
+    ("1981-12-25", 44),  # a full date: 45 only on 25 December 2026
+])
+def test_a_birth_date_may_be_a_year_a_month_or_a_day(order_select, engine, born, age):
+    order_select["prefetch"]["patient"]["birthDate"] = born
+    found = by_drug(cards(SELECT, order_select, engine))
+    assert parse_qs(urlsplit(found["phenytoin"]["links"][0]["url"]).query)["age"] == [str(age)]
+
+
+@pytest.mark.parametrize("born", ["1981-4-9", "19811225", "1981-12-25T08:00:00Z", "1981-02-30", "1981-13",
+                                  "0000", "1981-12-25\nx", " 1981", "yesterday", ""])
+def test_a_bad_birth_date_is_refused_in_one_line(order_select, engine, born):
+    order_select["prefetch"]["patient"]["birthDate"] = born
+    with pytest.raises(AssertionError, match="not a valid FHIR resource"):
+        validate_fhir(order_select)  # not a FHIR date either
+    with pytest.raises(cds.CdsError) as err:
+        cds.call(SELECT, order_select, engine=engine, today=TODAY)
+    assert err.value.status == 400 and "birthDate" in str(err.value) and "YYYY-MM-DD" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
 def test_unknown_service_is_404(order_select, engine):
+    validate_fhir(order_select)
     with pytest.raises(cds.CdsError) as err:
         cds.call("no-such-service", order_select, engine=engine)
     assert err.value.status == 404
@@ -191,6 +290,7 @@ def test_unknown_service_is_404(order_select, engine):
 def test_too_many_medications_is_refused(order_select, engine):
     entry = order_select["prefetch"]["medications"]["entry"][0]
     order_select["prefetch"]["medications"]["entry"] = [entry] * (cds.MAX_MEDICATIONS + 1)
+    validate_fhir(order_select)
     with pytest.raises(cds.CdsError) as err:
         cds.call(SELECT, order_select, engine=engine)
     assert err.value.status == 400 and "too many medications" in str(err.value)

@@ -3,8 +3,9 @@ from kg.serve.app on a loopback port.
 
 Typing a brand name offers the drug, the check shows the moderate interaction with its verbatim
 quote ("Medications used to prevent seizures (Anticonvulsants) interact with GLUTAMINE", "phenytoin
-(Dilantin)"), the state goes into the URL, opening that URL again shows the same report, and no
-request leaves the server (Chrome DevTools network events).
+(Dilantin)") numbered, with its section (the heading of the text it is under, "Interactions with
+other drugs and medications:"), the state goes into the URL, opening that URL again shows the same
+report, and no request leaves the server (Chrome DevTools network events).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); skipped with the
 reason where they are missing.
@@ -23,6 +24,7 @@ from kg.serve.app import create_app
 from kg.serve.child import free_port
 from kg.sparql.query import open_engine
 
+from tests.test_check import heading_in_text, same_title
 from tests.test_viz_browser import CHROMEDRIVER, CHROMIUM, _requests, headless_chromium
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
@@ -86,6 +88,16 @@ def test_typing_a_brand_finds_the_drug_and_the_interaction_with_its_quote(server
     assert "MODERATE" in text.upper() and "phenytoin (Dilantin) with L-glutamine" in text
     assert "Medications used to prevent seizures (Anticonvulsants) interact with GLUTAMINE" in text
     assert "reasoned from a stated mechanism" in text
+    # numbered verbatim quotes with their section: "Medications used to prevent seizures
+    # (Anticonvulsants) interact with GLUTAMINE" is under "Interactions with other drugs and medications:"
+    quotes = browser.execute_script(
+        "return [...document.querySelectorAll('ol.sources li')].map(li => [li.value, "
+        "(li.querySelector('cite.section') || {}).textContent, li.querySelector('q').textContent])")
+    heading = heading_in_text("Medications used to prevent seizures (Anticonvulsants) interact with GLUTAMINE")
+    (n, section, _quote), = [q for q in quotes if q[2].startswith("Medications used to prevent seizures (Anti")]
+    assert same_title(section, heading), quotes
+    assert f"[{n}]" in text and f"section: {section}" in text
+    assert all(section for _n, section, _quote in quotes), quotes
     state = parse_qs(urlsplit(browser.current_url).query)
     assert state == {"drug": ["Dilantin"], "age": ["40"]}
     browser.save_screenshot(str(tmp_path / "checker.png"))

@@ -4,7 +4,8 @@ cards, and bad requests get one-line reasons with the right status.
 
 Expected answers come from the monograph: "phenytoin (Dilantin)" is among "Medications used to
 prevent seizures (Anticonvulsants)", a "Moderate Interaction" with glutamine; "Pregnancy and
-breast-feeding: ... avoid use."
+breast-feeding: ... avoid use." Each quote comes with its section, the heading of the text it is
+under ("Interactions with other drugs and medications:", "Special Precautions & Warnings:").
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from starlette.testclient import TestClient
 from kg.answers.check import check
 from kg.serve.app import MAX_BODY_BYTES, create_app
 from kg.sparql.query import open_engine
+
+from tests.test_check import heading_in_text, same_title
 
 FIXTURES = Path(__file__).parent / "fixtures" / "cds"
 SELECT = "/cds-services/supplement-interactions-order-select"
@@ -49,6 +52,15 @@ def test_api_check_get_is_kg_check(client, engine):
     (i,) = r.json()["interactions"]
     assert (i["drug"], i["severity"]) == ("phenytoin", "moderate")
     assert "pregnant or breast-feeding women" in {p["subject"] for p in r.json()["precautions"]}
+    # the quotes come with their sections: the interaction's "Medications used to prevent seizures
+    # affect chemicals in the brain." is under "Interactions with other drugs and medications:",
+    # "Pregnancy and breast-feeding: ..." under "Special Precautions & Warnings:"
+    sources = {s["n"]: s for s in r.json()["sources"]}
+    interactions = heading_in_text("Medications used to prevent seizures affect chemicals in the brain.")
+    assert all(same_title(sources[n]["section"], interactions) for n in i["sources"])
+    (pregnancy,) = [p for p in r.json()["precautions"] if p["subject"] == "pregnant or breast-feeding women"]
+    warnings = heading_in_text("Pregnancy and breast-feeding: Not enough is known")
+    assert all(same_title(sources[n]["section"], warnings) for n in pregnancy["sources"])
 
 
 def test_api_check_post_json(client):
@@ -56,6 +68,10 @@ def test_api_check_post_json(client):
     assert r.status_code == 200
     body = r.json()
     assert body["not_checked"][0]["input"] == "Dilantn" and "Dilantin" in body["not_checked"][0]["suggestions"]
+    # "Some medications used to prevent seizures include ... phenytoin (Dilantin)" and its section
+    heading = heading_in_text("Some medications used to prevent seizures include")
+    (named,) = [s for s in body["sources"] if "phenytoin (Dilantin)" in s["quote"]]
+    assert same_title(named["section"], heading)
 
 
 def test_api_names_completes_brands(client):
@@ -73,7 +89,9 @@ def test_cds_discovery_and_call(client):
     r = client.post(SELECT, json=body)
     assert r.status_code == 200
     jsonschema.validate(r.json(), json.loads((FIXTURES / "cards.schema.json").read_text(encoding="utf-8")))
-    assert any("phenytoin" in c["summary"] for c in r.json()["cards"])
+    (card,) = [c for c in r.json()["cards"] if "phenytoin" in c["summary"]]
+    heading = heading_in_text("Medications used to prevent seizures (Anticonvulsants) interact with GLUTAMINE")
+    assert f"(section: {heading.rstrip(':')}) \"Medications used to prevent seizures" in card["detail"]
     assert client.post(SELECT + "/feedback", json={"feedback": [{"card": "x", "outcome": "accepted"}]}).status_code == 200
 
 

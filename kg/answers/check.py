@@ -48,7 +48,9 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
       or why there is none;
     - ``evidence``: the effectiveness assessments of the conditions named; ``no_evidence_recorded``
       the conditions named that no checked supplement was assessed for;
-    - ``sources``: ``[{"n", "statement", "about", "quote"}]``, the verbatim quotes, numbered;
+    - ``sources``: ``[{"n", "statement", "about", "section", "quote"}]``, the verbatim quotes,
+      numbered, each with the title of the section of the monograph's text it is in (``section``;
+      None where the graph names none);
     - ``not_checked``: ``[{"input", "kind", "suggestions"}]`` for names that match nothing.
 
     :raises UsageError: for no drug and no supplement, an empty name, or a bad age or weight.
@@ -76,10 +78,13 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
     sources: list[dict] = []
     numbers: dict[str, int] = {}
 
-    def cite(statement: str, about: str, quotes: list[str]) -> list[int]:
+    def cite(statement: str, about: str, answer: dict) -> list[int]:
+        """Numbers for the quotes of ``answer`` (its ``quotes`` and their ``quote_sections``)."""
+        quotes = answer["quotes"]
         if statement not in numbers:
-            for q in quotes:
-                sources.append({"n": len(sources) + 1, "statement": statement, "about": about, "quote": q})
+            for q, section in zip(quotes, answer["quote_sections"], strict=True):
+                sources.append({"n": len(sources) + 1, "statement": statement, "about": about, "section": section,
+                                "quote": q})
             numbers[statement] = len(sources) - len(quotes) + 1
         first = numbers[statement]
         return list(range(first, first + len(quotes)))
@@ -102,7 +107,7 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
                     "chain": [r["resolved"], *i["via"], i["supplement"]],
                     "effect": i["effect"], "mechanism": i["mechanism"], "recommendation": i["recommendation"],
                     "statement": i["statement"],
-                    "sources": cite(i["statement"], "interaction", i["quotes"]),
+                    "sources": cite(i["statement"], "interaction", i),
                     **({"classification_source": i["classification_source"], "basis_note": i["basis_note"]}
                        if i["basis"] == "classification" else {}),
                     **({"note": r["note"]} if r.get("note") else {}),
@@ -131,7 +136,7 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
                 continue
             entry = {k: p[k] for k in ("supplement", "subject", "subject_type", "strength", "rationale")}
             entry["why"] = verdict if isinstance(verdict, str) else open_question
-            entry["sources"] = cite(p["statement"], "precaution", p["quotes"])
+            entry["sources"] = cite(p["statement"], "precaution", p)
             (applies if isinstance(verdict, str) else to_check).append(entry)
 
     doses = []
@@ -146,8 +151,7 @@ def check(drugs: Iterable[str], supplements: Iterable[str] = (), *, age: Any = N
             if e["condition"] in condition_iris.values():
                 evidence.append({**{k: e[k] for k in ("supplement", "condition", "level", "level_label", "route",
                                                       "population")},
-                                 "sources": cite(e["statement"], "effectiveness",
-                                                 e["quotes"])})
+                                 "sources": cite(e["statement"], "effectiveness", e)})
     assessed = {e["condition"] for e in evidence}
     no_evidence = sorted(label for label in set(condition_iris.values()) if label not in assessed)
     summary = _summary(found_interactions, checked, drugs, not_checked)
@@ -266,7 +270,7 @@ def _dose(engine, supplement, route, age, weight, timeout, cite) -> dict:
                 "why_none": str(exc)}
     return {"supplement": supplement, "route": route, "status": "limit", "amount": d["amount"], "unit": d["unit"],
             "per": d["per"],
-            "rule": d["rule"], "sources": cite(d["statement"], "safety limit", d["quotes"])}
+            "rule": d["rule"], "sources": cite(d["statement"], "safety limit", d)}
 
 
 def _summary(found: list[dict], checked: list[str], drugs: list[str], not_checked: list[dict]) -> str:

@@ -204,6 +204,16 @@ def _quotes(rows: Iterable[dict]) -> list[str]:
     return sorted(seen, key=lambda q: (seen[q], q))
 
 
+def _sections(rows: Iterable[dict], quotes: list[str]) -> list[str | None]:
+    """The title of the section each of ``quotes`` is in (the ``section`` column of rows; None
+    where the graph names none), in the order of ``quotes``."""
+    found: dict[str, str] = {}
+    for r in rows:
+        if r.get("quote") and r.get("section"):
+            found.setdefault(r["quote"], r["section"])
+    return [found.get(q) for q in quotes]
+
+
 def _group(rows: Iterable[dict], key: str) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for r in rows:
@@ -231,7 +241,8 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
     Returns ``{"results": [{"input", "resolved", "type", "iri", "matched", "interactions":
     [{"supplement", "severity", "severity_rank", "likelihood", "likelihood_rank", "evidence",
     "evidence_label", "qualifiers", "basis", "via",
-    "interactant", "effect", "mechanism", "recommendation", "quote", "quotes", "statement"}]}],
+    "interactant", "effect", "mechanism", "recommendation", "quote", "quotes", "quote_sections",
+    "statement"}]}],
     "unknown": [{"input", "suggestions"}]}``.
 
     ``likelihood`` is how likely the text says the interaction is (``probable``, ``possible``,
@@ -244,6 +255,8 @@ def interactions(names: Iterable[str], supplement: str | None = None, *, engine:
     monograph's drug class corresponds to: such an entry adds ``classification_source`` (the
     reference classes: id, label, system, class, source) and ``basis_note``, a sentence saying
     the monograph did not name the drug. A name that is a salt adds ``note`` to its result.
+    ``quotes`` are the interaction's quotes in text order, ``quote_sections`` the title of the
+    section of the text each one is in (None where the graph names none).
 
     :raises UsageError: for an empty list; :raises NotFound: for an unknown ``supplement``.
     """
@@ -312,6 +325,7 @@ def _interaction(statement: str, group: list[dict], basis: str, via: list[str]) 
         "recommendation": first["recommendation"] or "",
         "quote": QUOTE_SEPARATOR.join(quotes),
         "quotes": quotes,
+        "quote_sections": _sections(group, quotes),
         "statement": statement,
     }
 
@@ -392,12 +406,14 @@ def evidence(level: str | None = None, supplement: str | None = None, *, at_leas
              at_most: bool = False, engine: Engine | None = None, graph=None,
              timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
     """Conditions by evidence level: ``[{"supplement", "condition", "level", "route", "quote",
-    "population", "level_label", "level_rank", "statement"}]``, best evidence first.
+    "population", "level_label", "level_rank", "statement", "quotes", "quote_sections"}]``, best
+    evidence first.
 
     ``level`` is a code or label of the evidence scale (``possibly-effective``, "likely
     ineffective", ...); with ``at_least`` the level or better, with ``at_most`` the level or
     worse; without ``level`` every level. ``route`` lists the routes the assessment names
-    (comma-separated; "" when it names none), ``quote`` its quotes in text order.
+    (comma-separated; "" when it names none), ``quote`` its quotes in text order (``quotes``
+    lists them, ``quote_sections`` the title of the section of the text each one is in).
 
     :raises UsageError: for an unknown level, or both ``at_least`` and ``at_most``.
     """
@@ -427,6 +443,7 @@ def evidence(level: str | None = None, supplement: str | None = None, *, at_leas
             "level_rank": _int(first["evidence_rank"]),
             "statement": statement,
             "quotes": quotes,
+            "quote_sections": _sections(group, quotes),
         })
     out.sort(key=lambda r: (-(r["level_rank"] or 0), r["supplement"], fold(r["condition"]), r["statement"]))
     return out
@@ -435,8 +452,8 @@ def evidence(level: str | None = None, supplement: str | None = None, *, at_leas
 def precautions(supplement: str | None = None, *, min_strength: str | None = None, engine: Engine | None = None,
                 graph=None, timeout: float = DEFAULT_TIMEOUT) -> list[dict]:
     """Who should avoid or be careful with a supplement: ``[{"supplement", "subject", "strength",
-    "rationale", "quote", "subject_type", "strength_rank", "statement", "quotes", "subject_iri",
-    "subject_min_age", "subject_max_age"}]``, strongest first
+    "rationale", "quote", "subject_type", "strength_rank", "statement", "quotes", "quote_sections",
+    "subject_iri", "subject_min_age", "subject_max_age"}]``, strongest first
     (strength: do-not-use, avoid, caution).
 
     :raises UsageError: for an unknown ``min_strength``; :raises NotFound: for an unknown supplement.
@@ -458,6 +475,7 @@ def precautions(supplement: str | None = None, *, min_strength: str | None = Non
             "strength_rank": _int(first["strength_rank"]),
             "statement": statement,
             "quotes": quotes,
+            "quote_sections": _sections(group, quotes),
             "subject_iri": first["subject_iri"],
             "subject_min_age": _num_or_none(first.get("subject_min_age")),
             "subject_max_age": _num_or_none(first.get("subject_max_age")),
@@ -508,10 +526,10 @@ def dose(supplement: str, route: str, age: float | int | str | Decimal, weight_k
     ``weight_kg`` and is multiplied by it. Of the limits that apply, the smallest daily amount wins;
     ``rule`` names each one and which won, ``limits`` lists them.
 
-    Returns ``{"amount", "unit", "per", "rule", "quote", "supplement", "route", "population",
-    "age_years", "weight_kg", "limit_amount", "per_kg", "rating", "statement", "limits": [{"statement",
-    "population", "limit", "amount", "unit", "per", "applies", "won"}]}``; amounts of a gram or more
-    are in g.
+    Returns ``{"amount", "unit", "per", "rule", "quote", "quotes", "quote_sections", "supplement",
+    "route", "population", "age_years", "weight_kg", "limit_amount", "per_kg", "rating", "statement",
+    "limits": [{"statement", "population", "limit", "amount", "unit", "per", "applies", "won"}]}``;
+    amounts of a gram or more are in g.
 
     For a limit of 0.7 g per kg of body weight per day for ages 3 to 18, ``dose(s, "oral", 10, 30)``
     gives ``{"amount": 21, "unit": "g", "per": "day", ...}``.
@@ -568,6 +586,7 @@ def dose(supplement: str, route: str, age: float | int | str | Decimal, weight_k
         "rule": rule,
         "quote": QUOTE_SEPARATOR.join(lim["quotes"]),
         "quotes": lim["quotes"],
+        "quote_sections": lim["quote_sections"],
         "supplement": lim["substance"],
         "route": route_concept["code"],
         "population": lim["population"] or "",
@@ -624,6 +643,7 @@ def _limits(rows: list[dict]) -> list[dict]:
     out = []
     for statement, group in _group(rows, "limit").items():
         first = group[0]
+        quotes = _quotes(group)
         out.append({
             "statement": statement,
             "substance": first["substance"],
@@ -637,7 +657,8 @@ def _limits(rows: list[dict]) -> list[dict]:
             "rating": first["rating"],
             "rating_rank": _int(first["rating_rank"]),
             "route": first["route"],
-            "quotes": _quotes(group),
+            "quotes": quotes,
+            "quote_sections": _sections(group, quotes),
         })
     return [lim for lim in out if lim["max_amount"] is not None]
 

@@ -73,8 +73,9 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self._by_name)
 
-    def lookup(self, name: str, *, types: Iterable[str] | None = None) -> Lookup:
-        """Every entity ``name`` denotes (optionally only of ``types``), or suggestions.
+    def lookup(self, name: str, *, types: Iterable[str] | None = None, suggest: bool = True) -> Lookup:
+        """Every entity ``name`` denotes (optionally only of ``types``), or suggestions (unless
+        ``suggest`` is false: a caller trying many texts that need not be names).
 
         :raises UsageError: for a name that is not text (or holds a lone surrogate).
         """
@@ -84,7 +85,7 @@ class NameIndex:
         found.sort(key=lambda m: (_KIND_ORDER.get(m.kind, 9), m.label, m.iri))
         if found:
             return Lookup(name, found)
-        return Lookup(name, [], self.suggest(name, types=wanted))
+        return Lookup(name, [], self.suggest(name, types=wanted) if suggest else [])
 
     def complete(self, prefix: str, *, n: int = 20, types: Iterable[str] | None = None) -> list[Match]:
         """Up to ``n`` names that start with ``prefix`` (any letter case), shortest first: type-ahead."""

@@ -76,7 +76,8 @@ def _refs(numbers: list[int]) -> str:
 
 
 def render(report: dict) -> str:
-    """The report for a person: sections, wrapped to the terminal, quotes numbered at the end."""
+    """The report for a person: sections, wrapped to the terminal, quotes numbered at the end, each
+    with the section of the monograph's text it is in."""
     out = [clean(report["summary"]) if report["summary"] else "Nothing to report.", ""]
     out.append("Interactions")
     if not report["interactions"]:
@@ -132,5 +133,6 @@ def render(report: dict) -> str:
     if report["sources"]:
         out += ["", "Sources (verbatim from the monographs)"]
         for s in report["sources"]:
-            out += _wrap(f"[{s['n']}] ({s['about']}) \"{s['quote']}\"", "  ")
+            where = f"; section: {s['section']}" if s.get("section") else ""
+            out += _wrap(f"[{s['n']}] ({s['about']}{where}) \"{s['quote']}\"", "  ")
     return "\n".join(out)

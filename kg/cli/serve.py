@@ -40,6 +40,11 @@ def register(sub) -> None:
     s.add_argument("--memory-mb", type=bounded_int("--memory-mb", 0), default=DEFAULT_MEMORY_MB, metavar="MB",
                    help=f"address-space limit of the Oxigraph server in MiB, at least 256; 0: none "
                         f"(default: {DEFAULT_MEMORY_MB})")
+    s.add_argument("--fhir-server", action="append", default=[], metavar="URL",
+                   help="a FHIR server base URL the CDS Hooks services may fetch a call's missing prefetch "
+                        "from (the patient, medications, conditions), with the call's bearer token; repeat for "
+                        "more. Only calls naming one of these as fhirServer are fetched for (default: none, "
+                        "the services fetch nothing and answer 412 without the prefetch)")
     s.set_defaults(func=run_serve)
 
     ld = sub.add_parser(
@@ -70,7 +75,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     graph = graph_choice(args).path  # as the query commands choose it: --graph, $KG_GRAPH, ./output, shipped
     return serve(graph, host=args.host, port=args.port, timeout=args.timeout, memory_mb=args.memory_mb,
-                 on_start=lambda: say_graph(args, now=True))  # once it listens; serving lasts until Ctrl-C
+                 on_start=lambda: say_graph(args, now=True), fhir_servers=tuple(args.fhir_server))  # once it listens; serving lasts until Ctrl-C
 
 
 def run_load(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ nothing. Nothing here reaches the network.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from typing import Any
@@ -109,14 +110,18 @@ def check_params(pairs: list[tuple[str, str]] | dict) -> dict:
     return out
 
 
-def create_app(engine: Engine, *, page_url: str = "/", timeout: float = 10.0) -> Starlette:
-    """The application answering from ``engine`` (every answer is computed in this process)."""
+def create_app(engine: Engine, *, page_url: str = "/", timeout: float = 10.0,
+               fhir_servers: tuple[str, ...] = ()) -> Starlette:
+    """The application answering from ``engine`` (every answer is computed in this process).
+    ``fhir_servers``: the FHIR base URLs the CDS services may fetch missing prefetch from (none:
+    offline)."""
     from kg.answers import clinical
     from kg.answers.check import check
 
     # rdflib's SPARQL parser (pyparsing) is not safe to run from two threads at once: one call into
-    # the engine at a time. The answers are CPU-bound work under one interpreter lock anyway.
-    lock = threading.Lock()
+    # an rdflib engine at a time. Oxigraph answers from several threads (and releases the
+    # interpreter lock while it evaluates), so its calls run side by side.
+    lock = threading.Lock() if getattr(engine, "name", "") == "rdflib" else contextlib.nullcontext()
 
     async def answer(work):
         def locked():
@@ -125,6 +130,11 @@ def create_app(engine: Engine, *, page_url: str = "/", timeout: float = 10.0) ->
         return await run_in_threadpool(locked)
 
     page_text = (resources.data_dir() / "checker.html").read_text(encoding="utf-8")
+    fetcher = None
+    if fhir_servers:
+        from kg.serve.fhirfetch import Fetcher
+
+        fetcher = Fetcher(fhir_servers)
 
     async def page(request: Request) -> Response:
         return HTMLResponse(page_text, headers={"Content-Security-Policy": PAGE_POLICY,
@@ -158,7 +168,10 @@ def create_app(engine: Engine, *, page_url: str = "/", timeout: float = 10.0) ->
         if sid not in cds.SERVICES:
             raise _Refused(404, f"no CDS service {sid[:60]!r}")
         body = await _json_body(request)
-        cards = await answer(lambda: cds.call(sid, body, engine=engine, page_url=page_url, timeout=timeout))
+        if fetcher is not None:  # the network, outside the engine's lock
+            body = await run_in_threadpool(cds.fetched, body, fetcher)
+        cards = await answer(lambda: cds.call(sid, body, engine=engine, page_url=page_url, timeout=timeout,
+                                              fetcher=fetcher))
         return JSONResponse(cards)
 
     async def feedback(request: Request) -> Response:

@@ -10,14 +10,16 @@ codings, from a ``medicationReference`` to a contained or bundled Medication, an
 the list (for ``patient-view``: within the whole list) becomes a card; a precaution that matches
 the patient and a supplement ordered becomes one too. Nothing applies: ``{"cards": []}``.
 
-The service is offline: it never fetches from the EHR's ``fhirServer``. A call whose prefetch
-lacks the medications is refused with 412 (Precondition Failed), as the specification asks of a
-service that cannot get its data. Everything here is plain data in, plain data out; the HTTP layer
+The service is offline by default: it never fetches from the EHR's ``fhirServer``, and a call
+whose prefetch lacks the medications is refused with 412 (Precondition Failed), as the
+specification asks of a service that cannot get its data. Started with ``kg serve --fhir-server
+URL``, it fetches what the prefetch lacks from that server only (:mod:`kg.serve.fhirfetch`). Everything here is plain data in, plain data out; the HTTP layer
 (status codes for bad JSON, content type, body size) is :mod:`kg.serve.app`'s.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +40,8 @@ _STATE_WORDS = {"pregnan": "pregnant", "breastfeed": "breast_feeding", "breast-f
 INDICATOR = {"major": "critical", "moderate": "warning", "minor": "info"}
 PRECAUTION_INDICATOR = {"do-not-use": "critical", "avoid": "warning", "caution": "info"}
 MAX_SUMMARY = 140
+#: A FHIR ``date``: a year, a year and month, or a full date.
+_FHIR_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 #: Medications a call may list (orders and prefetch together): a bound on the work one call makes.
 MAX_MEDICATIONS = 200
 #: A namespace for the cards' uuids: a card's uuid is derived from the call and what it says.
@@ -99,12 +103,16 @@ class Medication:
 
 
 def call(service_id: str, body: Any, *, engine: Engine, page_url: str = "/",
-         timeout: float = DEFAULT_TIMEOUT, today: date | None = None) -> dict:
+         timeout: float = DEFAULT_TIMEOUT, today: date | None = None, fetcher=None) -> dict:
     """The cards of one hook call (``POST /cds-services/{id}``).
+
+    ``fetcher`` (a :class:`kg.serve.fhirfetch.Fetcher`, only when ``kg serve --fhir-server`` was
+    given) fetches the prefetch keys the call lacks from its ``fhirServer``, if that is one the
+    fetcher was given; without one the service fetches nothing.
 
     :raises CdsError: 404 for an unknown service, 400 for a request that is not a CDS Hooks call
         of this service's hook or whose FHIR resources are malformed, 412 when the prefetch lacks
-        the medication list (the service never fetches it).
+        the medication list and it cannot be fetched (502 or 504 when the FHIR server fails).
     """
     service = SERVICES.get(service_id)
     if service is None:
@@ -124,10 +132,16 @@ def call(service_id: str, body: Any, *, engine: Engine, page_url: str = "/",
         prefetch = {}
     if not isinstance(prefetch, dict):
         raise CdsError(400, "prefetch must be a JSON object")
+    if fetcher is not None:
+        prefetch = fetched(body, fetcher).get("prefetch") or {}
     lists = {k: prefetch.get(k) for k in ("medications", "statements") if prefetch.get(k) is not None}
     if not lists:
-        why = ("this service is offline and does not fetch from fhirServer"
-               if body.get("fhirServer") else "no fhirServer was given either")
+        server = body.get("fhirServer")
+        why = ("no fhirServer was given either" if not server else
+               "this service was started without --fhir-server and does not fetch from fhirServer"
+               if fetcher is None else
+               f"fhirServer {str(server)[:80]!r} is not a server this service was started to fetch from "
+               "(kg serve --fhir-server)" if fetcher.allowed(server) is None else "the FHIR server returned none")
         raise CdsError(412, f"prefetch 'medications' (the patient's medication list) is missing; {why}")
 
     meds: list[Medication] = []
@@ -141,6 +155,22 @@ def call(service_id: str, body: Any, *, engine: Engine, page_url: str = "/",
         raise CdsError(400, f"too many medications in one call ({len(meds)}; at most {MAX_MEDICATIONS})")
     patient = _patient(prefetch.get("patient"), prefetch.get("conditions"), today or date.today())
     return {"cards": _cards(service_id, service["hook"], instance, meds, patient, engine, page_url, timeout)}
+
+
+def fetched(body: Any, fetcher) -> Any:
+    """``body`` with the prefetch keys it lacks fetched by ``fetcher`` from its ``fhirServer``
+    (``body`` itself when nothing is missing, its fhirServer is not one the fetcher may fetch from,
+    or it is not a call)."""
+    if not isinstance(body, dict) or fetcher.allowed(body.get("fhirServer")) is None:
+        return body  # (call() refuses a call without its medication list, saying why)
+    prefetch = body.get("prefetch")
+    prefetch = {} if prefetch is None else prefetch
+    if not isinstance(prefetch, dict):
+        return body  # call() refuses it
+    missing = [k for k in PREFETCH if k not in prefetch]
+    if not missing:
+        return body
+    return {**body, "prefetch": {**prefetch, **fetcher.prefetch(body, PREFETCH, missing)}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,19 +266,26 @@ def _concept(med: Medication, concept: Any, where: str) -> None:
     med.shown = med.names[0] if med.names else (med.codes[0] if med.codes else med.ref)
 
 
+def _birth_date(born: str) -> date:
+    """A FHIR date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) as a date, from the first day of the
+    year or month when only those are given."""
+    if _FHIR_DATE.fullmatch(born):
+        try:
+            return date.fromisoformat((born + "-01-01")[:10])
+        except ValueError:  # no such day: 1981-02-30, month 13, year 0000
+            pass
+    raise CdsError(400, f"prefetch 'patient': birthDate {born[:20]!r} is not a FHIR date (YYYY, YYYY-MM or "
+                        "YYYY-MM-DD)")
+
+
 def _patient(patient: Any, conditions: Any, today: date) -> dict:
     """Age, pregnancy, breast-feeding and condition names from the prefetched resources."""
     out: dict[str, Any] = {"age": None, "pregnant": False, "breast_feeding": False, "conditions": []}
     if isinstance(patient, dict) and patient.get("resourceType") == "Patient":
         born = patient.get("birthDate")
         if isinstance(born, str):
-            try:
-                parts = [int(p) for p in born.split("-")]
-                y, m, d = (parts + [1, 1])[:3] if len(parts) < 3 else parts[:3]
-                birth = date(y, m, d)
-                out["age"] = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-            except (ValueError, TypeError):
-                raise CdsError(400, f"prefetch 'patient': birthDate {born[:20]!r} is not a FHIR date") from None
+            birth = _birth_date(born)
+            out["age"] = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
     elif patient is not None:
         raise CdsError(400, "prefetch 'patient' must be a FHIR Patient")
     if conditions is not None:
@@ -285,8 +322,9 @@ def _cards(service_id, hook, instance, meds, patient, engine, page_url, timeout)
             (supplements if etype == "Substance" else drugs).setdefault(name, []).append(med)
     if not supplements:
         return []
+    index = clinical._names(engine, timeout)
     conditions = [c for c in patient["conditions"]
-                  if clinical._lookup(engine, c, ["Condition", "BiologicalProcess", "Procedure"], timeout).matches]
+                  if index.lookup(c, types=["Condition", "BiologicalProcess", "Procedure"], suggest=False).matches]
     try:
         report = check(sorted(drugs), sorted(supplements), age=patient["age"], pregnant=patient["pregnant"],
                        breast_feeding=patient["breast_feeding"], conditions=conditions, engine=engine,
@@ -314,8 +352,9 @@ def _recognise(med: Medication, engine, timeout) -> list[tuple[str, str]]:
     from kg.answers import clinical
 
     types = ["Drug", "DrugClass", "Substance"]
+    index = clinical._names(engine, timeout)  # every name, built once per engine: no query per code
     for key in [*med.codes, *med.names]:
-        found = clinical._lookup(engine, key, types, timeout).matches
+        found = index.lookup(key, types=types, suggest=False).matches
         if found:
             m = found[0]
             return [(m.label if m.type == "Substance" else key, m.type)]
@@ -360,7 +399,15 @@ def _source(label: str) -> dict:
 
 
 def _quotes_md(numbers: list[int], quotes: dict) -> list[str]:
-    return [f"> [{n}] \"{_md(quotes[n]['quote'])}\"" for n in numbers if n in quotes]
+    """The numbered verbatim quotes, each with the section of the monograph's text it is in: one
+    paragraph each of one block quote."""
+    lines = []
+    for n in (n for n in numbers if n in quotes):
+        section = quotes[n].get("section")
+        where = f"(section: {_md(section)}) " if section else ""
+        lines += [">"] if lines else []
+        lines.append(f"> [{n}] {where}\"{_md(quotes[n]['quote'])}\"")
+    return lines
 
 
 def _interaction_card(instance: str, i: dict, quotes: dict, link: str) -> dict:
