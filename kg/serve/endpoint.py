@@ -6,8 +6,8 @@ Three parts, each with one job and a module of its own (:mod:`kg.serve.store`,
 - the **store**: the built graph loaded with ``oxigraph load`` into a temporary Oxigraph folder
   (in a work folder naming its process, so that the next start removes it if this process is
   killed before it can: :func:`remove_stale_workdirs`);
-- the **child**: ``oxigraph serve-read-only`` on an internal loopback port, with its own query
-  timeout (``--timeout-s``), in its own process group, under an address-space limit
+- the **child**: ``oxigraph serve-read-only`` on an internal loopback port, in its own process
+  group, under an address-space limit
   (``RLIMIT_AS``) and, on Linux, killed by the kernel if this process dies
   (``PR_SET_PDEATHSIG``). A :class:`Supervisor` thread owns it and restarts it when it dies;
 - the **guard** (:mod:`kg.serve.guard`): this process on the public port, an ASGI application
@@ -23,11 +23,12 @@ Three parts, each with one job and a module of its own (:mod:`kg.serve.store`,
   cancelled") becomes HTTP 504 instead of a 200 with a broken body. With ``clinician=True`` the
   checker page, its API and the CDS Hooks services (:mod:`kg.serve.app`) answer on the same port.
 
-Oxigraph 0.5.13 lets some queries outgrow its timeout (an ``ORDER BY`` over a cross product grew
-to 13 GB; a ``FILTER`` over a cross product that yields no row never stops). The memory limit
-makes the first abort the child (HTTP 503, child restarted); the second is stopped by the guard:
-a query still running :data:`GRACE` seconds after the timeout gets HTTP 504 and the child is
-restarted (queries in flight at that moment get 503 and may be retried).
+Some queries outgrow any timeout inside Oxigraph 0.5.13 (an ``ORDER BY`` over a cross product
+grew to 13 GB; a ``FILTER`` over a cross product that yields no row never stops), and its own
+``--timeout-s`` costs a lingering thread per query (:mod:`kg.serve.child`), so the guard keeps the
+time: a query still running :data:`GRACE` seconds after the timeout gets HTTP 504 and the child is
+restarted (queries in flight at that moment get 503 and may be retried); the memory limit aborts
+a query that grows too large first (HTTP 503, child restarted).
 
 >>> Endpoint(port=0).url.startswith("http://127.0.0.1:")
 True

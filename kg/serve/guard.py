@@ -39,8 +39,9 @@ from urllib.parse import parse_qsl, urlencode
 from kg.errors import KGError
 from kg.serve.child import START_TIMEOUT, Supervisor
 
-#: Seconds past the timeout after which a still running query gets 504 and the child a restart.
-GRACE = 2.0
+#: Seconds past the timeout after which a still running query gets 504 and the child a restart
+#: (the child has no timeout of its own: :mod:`kg.serve.child`).
+GRACE = 0.5
 #: Largest answer passed on, in bytes.
 MAX_RESPONSE_BYTES = 512 * 2**20
 #: Queries forwarded at the same time; more wait (up to the timeout) for a slot.
@@ -318,6 +319,8 @@ class EdgeApp:
         self.app = app  # the clinician application, when it runs
         self.slots = threading.BoundedSemaphore(MAX_CONCURRENT)
         self.log = log or (lambda message: None)
+        self._idle: list[tuple[http.client.HTTPConnection, int]] = []  # kept-alive connections to the child
+        self._idle_lock = threading.Lock()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -377,16 +380,19 @@ class EdgeApp:
                                                                            "; try again in a moment"))
             port, generation = ready
             deadline = time.monotonic() + sup.timeout + GRACE
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=sup.timeout + GRACE)
+            conn, reused = self._connection(port, generation)
             spool = tempfile.SpooledTemporaryFile(max_size=4 * 2**20)
+            keep = False
             try:
-                conn.connect()
+                try:
+                    response = _send(conn, method, path, body, headers, deadline)
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    if not reused:
+                        raise
+                    conn.close()  # the child closed a kept-alive connection: once more on a new one
+                    conn, reused = self._connection(port, generation, fresh=True)
+                    response = _send(conn, method, path, body, headers, deadline)
                 sock = conn.sock
-                # http.client sends the head and the body in two writes: without this, Nagle's
-                # algorithm holds the body until the child's delayed ACK (40 ms a query)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                conn.request(method, path, body=body, headers=headers)
-                response = conn.getresponse()
 
                 def in_time() -> None:
                     left = deadline - time.monotonic()
@@ -395,15 +401,18 @@ class EdgeApp:
                     sock.settimeout(left)
 
                 _spool_answer(response, spool, in_time, "; narrow the query or add a LIMIT")
+                keep = not response.will_close
+                response.close()  # read whole: the connection can carry the next query
             except TimeoutError:
                 spool.close()
                 sup.restart(generation, f"kept running a query past the {sup.timeout} s timeout")
                 raise _Refusal(504, f"query timed out after {sup.timeout} s (stopped by the endpoint)") from None
             except (OSError, http.client.HTTPException):
                 spool.close()
+                dead = sup.died(generation)  # (waits a moment: a stop kills the child after saying so)
                 if sup.stopping:
                     raise _Refusal(503, "the endpoint is shutting down") from None
-                if sup.died(generation):
+                if dead:
                     sup.restart(generation, "died")
                     raise _Refusal(503, f"the query was stopped: the SPARQL server ran out of its "
                                         f"{sup.memory_mb} MiB memory limit or crashed, and was restarted") from None
@@ -412,7 +421,10 @@ class EdgeApp:
                 spool.close()
                 raise
             finally:
-                conn.close()
+                if keep:
+                    self._release(conn, generation)
+                else:
+                    conn.close()
             spool.seek(0)
             if not static and response.status == 200 and _cancelled(spool):
                 spool.close()
@@ -421,6 +433,30 @@ class EdgeApp:
             return response.status, response.getheader("Content-Type", "application/octet-stream"), spool
         finally:
             self.slots.release()
+
+    def _connection(self, port: int, generation: int, *, fresh: bool = False):
+        """A kept-alive connection to the child of ``generation`` (``(conn, reused)``): Oxigraph
+        keeps a thread for each connection for a while, so a new connection per query left it
+        thousands at 60 queries a second, until it failed."""
+        with self._idle_lock:
+            while self._idle and not fresh:
+                conn, gen = self._idle.pop()
+                if gen == generation:
+                    return conn, True
+                conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=self.supervisor.timeout + GRACE)
+        conn.connect()
+        # http.client sends the head and the body in two writes: without this, Nagle's algorithm
+        # may hold the body until the child's delayed ACK
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn, False
+
+    def _release(self, conn, generation: int) -> None:
+        with self._idle_lock:
+            if len(self._idle) < MAX_CONCURRENT:
+                self._idle.append((conn, generation))
+                return
+        conn.close()
 
     async def _to_app(self, scope, receive, send) -> None:
         """The clinician application answers, within :data:`APP_SECONDS`; every answer gets ``nosniff``."""
@@ -440,6 +476,17 @@ class EdgeApp:
             await self.app(scope, receive, sending)
         if scope_timer.cancelled_caught and not started:
             raise _Refusal(504, f"no answer within {APP_SECONDS} s")
+
+
+def _send(conn, method: str, path: str, body: bytes | None, headers: dict, deadline: float):
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    conn.timeout = left
+    if conn.sock is not None:
+        conn.sock.settimeout(left)
+    conn.request(method, path, body=body, headers=headers)
+    return conn.getresponse()
 
 
 async def _in_thread(work, *args):
