@@ -7,7 +7,7 @@ One run measures everything and prints one table, all figures side by side:
    the shipped glutamine monograph is built in too, so real names such as phenytoin resolve;
 2. the build, once per size (in its own process), as ``kg build --outputs graph`` does it: loading
    and checking the data files, then one monograph at a time the graph, SHACL and provenance
-   (kg.stream), merging N-Triples, loading the persistent Oxigraph store and running the violation
+   (kg.graph.stream), merging N-Triples, loading the persistent Oxigraph store and running the violation
    queries on it;
 3. per size and backend, in its own process (so peak memory is that backend's alone, read with
    ``resource.getrusage``): load or open, every canned query with its example parameters, a
@@ -16,7 +16,7 @@ One run measures everything and prints one table, all figures side by side:
    and ``kg path`` on the persisted store.
 
 Backends: ``rdflib`` is rdflib's in-memory store parsing graph.nt; ``oxigraph`` is the project's
-Oxigraph backend (the persistent store opened read-only, queried through kg.query's Engine interface,
+Oxigraph backend (the persistent store opened read-only, queried through kg.sparql.engine's Engine interface,
 with the same guards; path and JSON-LD read it through oxrdflib); ``raw`` is pyoxigraph called
 directly with the same SPARQL text (parameters in a VALUES block), with no guards, no threads and
 no row dicts.
@@ -97,7 +97,7 @@ def shipped_dir() -> Path:
 
 def ensure_data(size: int) -> Path:
     """Synthetic monographs for ``size`` (written once; monograph i never changes for a seed)."""
-    from kg.synth import World, dumps, monograph, write
+    from kg.curation.synth import World, dumps, monograph, write
 
     folder = data_dir(size)
     world = World(SEED)
@@ -118,7 +118,7 @@ def ensure_data(size: int) -> Path:
 def medication_names(size: int) -> list[str]:
     """Ten drug names of the size's graph: phenytoin plus nine synthetic drugs reached through their
     classes, as generic or brand names in mixed letter case."""
-    from kg.synth import World, monograph
+    from kg.curation.synth import World, monograph
 
     world = World(SEED)
     names = ["phenytoin"]
@@ -136,7 +136,7 @@ def medication_names(size: int) -> list[str]:
 
 def path_ends(size: int) -> tuple[str, str]:
     """A synthetic drug and the supplement whose interaction reaches it through its class."""
-    from kg.synth import World, monograph
+    from kg.curation.synth import World, monograph
 
     data = monograph(World(SEED), min(5, size - 1))[0]
     cls = data["interactions"][0]["interactant"]
@@ -149,9 +149,9 @@ def path_ends(size: int) -> tuple[str, str]:
 
 
 def work_build(size: int) -> dict:
-    """``kg build --outputs graph``: one monograph at a time (kg.stream), graph.nt and the store."""
-    from kg.build import load_all
-    from kg.stream import build_files
+    """``kg build --outputs graph``: one monograph at a time (kg.graph.stream), graph.nt and the store."""
+    from kg.graph.build import load_all
+    from kg.graph.stream import build_files
 
     out = build_dir(size)
     out.mkdir(parents=True, exist_ok=True)
@@ -168,8 +168,8 @@ def work_build(size: int) -> dict:
 
 def _raw_prepared(query, params) -> str:
     """The SPARQL text raw pyoxigraph runs for a canned query: the very text the kg engine runs
-    (kg.oxstore.bound_text: escapes expanded, the parameters in a VALUES block)."""
-    from kg.oxstore import bound_text
+    (kg.sparql.oxstore.bound_text: escapes expanded, the parameters in a VALUES block)."""
+    from kg.sparql.oxstore import bound_text
 
     return bound_text(query.text, query.bindings(params))
 
@@ -186,13 +186,13 @@ def _raw_rows(store, text: str) -> list:
 
 
 class RawChecker:
-    """The medication check on raw pyoxigraph, with the queries kg.clinical.interactions runs:
+    """The medication check on raw pyoxigraph, with the queries kg.answers.clinical.interactions runs:
     each name found with ``name-lookup`` (the search keys), then ``entity-interactions`` and
     ``entity-classes`` bound to the IRI it resolved to. (Every name of the benchmark list resolves,
     so the index of every name, which kg builds only for names the lookup misses, is never needed.)"""
 
     def __init__(self, store):
-        from kg.query import load_query
+        from kg.sparql.canned import load_query
 
         self.store = store
         self.lookup = load_query("name-lookup")
@@ -200,7 +200,7 @@ class RawChecker:
         self.classes = load_query("entity-classes")
 
     def check(self, names: list[str]) -> list:
-        from kg.resolve import NameIndex
+        from kg.answers.resolve import NameIndex
 
         out = []
         for raw in names:
@@ -215,10 +215,11 @@ class RawChecker:
 def batched_texts(iris: list[str]) -> list[str]:
     """``entity-interactions`` (every supplement) and ``entity-classes`` for all ``iris`` at once:
     each canned query with one VALUES block of a row per IRI, at the start of its WHERE group,
-    where kg puts a one-row block. The terms are written by kg.query.term_text."""
+    where kg puts a one-row block. The terms are written by kg.sparql.terms.term_text."""
     from rdflib import Literal, URIRef
 
-    from kg.query import load_query, term_text, top_level_where
+    from kg.sparql.canned import load_query
+    from kg.sparql.terms import term_text, top_level_where
 
     out = []
     for name, extra in (("entity-interactions", [term_text(Literal(""))]), ("entity-classes", [])):
@@ -238,12 +239,13 @@ def _raw_dicts(store, text: str) -> list[dict]:
 
 def path_query(graph, source: str, target: str, max_hops: int = 4):
     """What ``kg path SOURCE TARGET`` computes: both names resolved (kg.resolve), then the shortest
-    paths from the smallest neighbourhood that holds them (kg.paths.shortest_in_neighbourhood)."""
-    from kg.oxstore import ox_store_of
-    from kg.paths import project, shortest_in_neighbourhood
-    from kg.query import open_engine
-    from kg.remote import Neighbourhood
-    from kg.resolve import resolve_one
+    paths from the smallest neighbourhood that holds them (kg.answers.walks.shortest_in_neighbourhood)."""
+    from kg.graph.storage import ox_store_of
+    from kg.answers.projection import project
+    from kg.answers.walks import shortest_in_neighbourhood
+    from kg.sparql.query import open_engine
+    from kg.answers.neighbourhood import Neighbourhood
+    from kg.answers.resolve import resolve_one
 
     engine = open_engine(graph)
     a, b = (resolve_one(engine, n).iri for n in (source, target))
@@ -258,8 +260,9 @@ def path_query(graph, source: str, target: str, max_hops: int = 4):
 
 
 def work_query(size: int, backend: str, repeat: int) -> dict:
-    import kg.clinical as clinical
-    from kg.query import RdflibEngine, list_queries, run_query
+    import kg.answers.clinical as clinical
+    from kg.sparql.canned import list_queries, run_query
+    from kg.sparql.engine import RdflibEngine
 
     out = build_dir(size)
     res: dict[str, Any] = {"queries": {}}
@@ -267,13 +270,14 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
 
     # --- load or open ---------------------------------------------------------------------------
     if backend == "rdflib":
-        from kg.store import load_graph
+        from kg.sparql.store import load_graph
 
         m = measure(lambda: load_graph(out / "graph.nt"), 1)
         graph = m["value"]
         engine = RdflibEngine(graph)
     elif backend == "oxigraph":
-        from kg.oxstore import OxigraphEngine, open_store, rdflib_graph
+        from kg.graph.storage import open_store, rdflib_graph
+        from kg.sparql.oxstore import OxigraphEngine
 
         m = measure(lambda: OxigraphEngine(open_store(out)), repeat)
         engine = m["value"]
@@ -345,7 +349,7 @@ def work_query(size: int, backend: str, repeat: int) -> dict:
 
         m = measure(lambda: store.dump(format=ox.RdfFormat.JSON_LD, from_graph=ox.DefaultGraph()), max(1, repeat // 2))
     else:
-        from kg.jsonld import dumps
+        from kg.graph.jsonld import dumps
 
         m = measure(lambda: dumps(graph), max(1, repeat // 2))
     res["jsonld"] = m["median"]

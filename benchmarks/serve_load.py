@@ -38,9 +38,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "cds" / "order-select.json"
 CDS_PATH = "/cds-services/supplement-interactions-order-select"
 
 
-def check_texts(store: Path) -> list[str]:
-    """The SPARQL texts a patient check sends, exactly as the engine sends them (parameters in
-    a VALUES block)."""
+def check_texts(store) -> list[str]:
+    """The SPARQL texts a patient check sends on ``store`` (a pyoxigraph Store, or a store
+    folder), exactly as the engine sends them (parameters in a VALUES block)."""
     import pyoxigraph
 
     from kg.answers.check import check
@@ -53,7 +53,9 @@ def check_texts(store: Path) -> list[str]:
             texts.append(_bound(query, values, False))
             return super().select_values(query, values, **kw)
 
-    check(["Dilantin", "paclitaxel"], ["L-glutamine"], engine=Recording(pyoxigraph.Store.read_only(str(store))))
+    if not isinstance(store, pyoxigraph.Store):
+        store = pyoxigraph.Store.read_only(str(store))
+    check(["Dilantin", "paclitaxel"], ["L-glutamine"], engine=Recording(store))
     return texts
 
 

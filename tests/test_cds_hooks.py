@@ -206,6 +206,23 @@ def test_patient_view_checks_the_whole_list_and_matches_pregnancy(order_select, 
     assert same_title(section_of(line), heading), line
 
 
+def test_a_repeated_list_gets_the_same_cards_and_a_changed_patient_new_ones(order_select, engine):
+    # the service keeps the last check reports by what was checked (kg.serve.cds._Reports): the
+    # same call must give the same cards, and the same list for a pregnant patient must still
+    # get the pregnancy precaution ("Pregnancy and breast-feeding: ... avoid use"), which the
+    # first patient (a man born 1981) does not
+    first = cards(SELECT, copy.deepcopy(order_select), engine)
+    assert cards(SELECT, copy.deepcopy(order_select), engine) == first
+    assert not [c for c in first if "pregnant" in c["summary"]]
+    pregnant = copy.deepcopy(order_select)
+    pregnant["prefetch"]["conditions"] = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {
+        "resourceType": "Condition", "id": "c1", "subject": PATIENT,
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "77386006", "display": "Pregnancy"}]}}}]}
+    again = cards(SELECT, pregnant, engine)
+    assert [c for c in again if "pregnant" in c["summary"]]
+    assert cards(SELECT, copy.deepcopy(order_select), engine) == first
+
+
 def test_nothing_applies_gives_no_cards(order_select, engine):
     order_select["prefetch"]["medications"]["entry"] = []
     assert cards(SELECT, order_select, engine) == []

@@ -19,8 +19,12 @@ URL``, it fetches what the prefetch lacks from that server only (:mod:`kg.serve.
 
 from __future__ import annotations
 
+import copy
 import re
+import threading
 import uuid
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -138,7 +142,7 @@ def call(service_id: str, body: Any, *, engine: Engine, page_url: str = "/",
     if not lists:
         server = body.get("fhirServer")
         why = ("no fhirServer was given either" if not server else
-               "this service was started without --fhir-server and does not fetch from fhirServer"
+               "this service is offline (started without --fhir-server) and does not fetch from fhirServer"
                if fetcher is None else
                f"fhirServer {str(server)[:80]!r} is not a server this service was started to fetch from "
                "(kg serve --fhir-server)" if fetcher.allowed(server) is None else "the FHIR server returned none")
@@ -325,12 +329,17 @@ def _cards(service_id, hook, instance, meds, patient, engine, page_url, timeout)
     index = clinical._names(engine, timeout)
     conditions = [c for c in patient["conditions"]
                   if index.lookup(c, types=["Condition", "BiologicalProcess", "Procedure"], suggest=False).matches]
-    try:
-        report = check(sorted(drugs), sorted(supplements), age=patient["age"], pregnant=patient["pregnant"],
-                       breast_feeding=patient["breast_feeding"], conditions=conditions, engine=engine,
-                       timeout=timeout)
-    except UsageError as exc:
-        raise CdsError(400, str(exc)) from None
+    key = (tuple(sorted(drugs)), tuple(sorted(supplements)), patient["age"], patient["pregnant"],
+           patient["breast_feeding"], tuple(conditions))
+    report = _REPORTS.get(engine, key)
+    if report is None:
+        try:
+            report = check(list(key[0]), list(key[1]), age=patient["age"], pregnant=patient["pregnant"],
+                           breast_feeding=patient["breast_feeding"], conditions=conditions, engine=engine,
+                           timeout=timeout)
+        except UsageError as exc:
+            raise CdsError(400, str(exc)) from None
+        _REPORTS.put(engine, key, report)
     quotes = {s["n"]: s for s in report["sources"]}
     link = _link(page_url, sorted(drugs), sorted(supplements), patient)
     cards = []
@@ -345,6 +354,42 @@ def _cards(service_id, hook, instance, meds, patient, engine, page_url, timeout)
         if p["supplement"] in ordered and p["subject_type"] == "population":
             cards.append(_precaution_card(instance, p, quotes, link))
     return cards
+
+
+class _Reports:
+    """The last :data:`REPORTS` check reports per engine, by what was checked: a CDS client sends
+    the same medication list again and again (order-select on every change of the selection, then
+    order-sign), and an engine's graph does not change while it serves. The cards are made anew
+    from the report each call (their uuids come from the call)."""
+
+    def __init__(self):
+        self._by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, engine, key):
+        with self._lock:
+            try:
+                cache = self._by_engine.get(engine)
+            except TypeError:  # an engine that cannot be weakly referenced: no caching
+                return None
+            if cache is None or key not in cache:
+                return None
+            cache.move_to_end(key)
+            return copy.deepcopy(cache[key])
+
+    def put(self, engine, key, report) -> None:
+        with self._lock:
+            try:
+                cache = self._by_engine.setdefault(engine, OrderedDict())
+            except TypeError:
+                return
+            cache[key] = copy.deepcopy(report)
+            while len(cache) > REPORTS:
+                cache.popitem(last=False)
+
+
+REPORTS = 256
+_REPORTS = _Reports()
 
 
 def _recognise(med: Medication, engine, timeout) -> list[tuple[str, str]]:
