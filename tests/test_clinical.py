@@ -182,6 +182,9 @@ def tiny_hierarchy() -> Graph:
     g.add((URIRef(stmt + "/quote/1/t"), URIRef("http://www.w3.org/ns/oa#exact"), Literal("Bolts interact")))
     g.add((URIRef(stmt + "/quote/1"), URIRef("http://www.w3.org/ns/oa#hasSelector"), URIRef(stmt + "/quote/1/p")))
     g.add((URIRef(stmt + "/quote/1/p"), URIRef("http://www.w3.org/ns/oa#start"), Literal(0)))
+    # every quote sits in a section (the shapes require one; the interaction queries join it in)
+    g.add((URIRef(stmt + "/quote/1"), skg.section, x["monograph/t/section/interactions"]))
+    g.add((x["monograph/t/section/interactions"], RDFS.label, Literal("Interactions")))
     return g
 
 
