@@ -14,7 +14,6 @@ import pytest
 from rdflib import Graph
 
 from kg.answers.check import NOTHING_RECORDED, check
-from kg.cli.check import render
 from kg.cli.main import main
 from kg.errors import UsageError
 from kg.sparql.query import open_engine
