@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,35 +95,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class Listener:
-    """A socket that counts connections (a server the service must not reach)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/fhir"
-        self.connections = 0
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop = True
-        self._thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture()
 def fhir():
     server = FhirServer()
@@ -136,10 +106,10 @@ def fhir():
 
 
 @pytest.fixture()
-def elsewhere():
-    listener = Listener()
-    yield listener
-    listener.close()
+def elsewhere(listener):
+    """A server the service must never reach (tests.conftest.Listener counts connections)."""
+    listener.url = f"http://127.0.0.1:{listener.port}/fhir"
+    return listener
 
 
 @pytest.fixture(scope="module")

@@ -207,7 +207,7 @@ def test_patient_view_checks_the_whole_list_and_matches_pregnancy(order_select, 
 
 
 def test_a_repeated_list_gets_the_same_cards_and_a_changed_patient_new_ones(order_select, engine):
-    # the service keeps the last check reports by what was checked (kg.serve.cds._Reports): the
+    # the service keeps the last check reports by what was checked (kg.serve.cds._kept_report): the
     # same call must give the same cards, and the same list for a pregnant patient must still
     # get the pregnancy precaution ("Pregnancy and breast-feeding: ... avoid use"), which the
     # first patient (a man born 1981) does not

@@ -331,15 +331,12 @@ def _cards(service_id, hook, instance, meds, patient, engine, page_url, timeout)
                   if index.lookup(c, types=["Condition", "BiologicalProcess", "Procedure"], suggest=False).matches]
     key = (tuple(sorted(drugs)), tuple(sorted(supplements)), patient["age"], patient["pregnant"],
            patient["breast_feeding"], tuple(conditions))
-    report = _REPORTS.get(engine, key)
-    if report is None:
-        try:
-            report = check(list(key[0]), list(key[1]), age=patient["age"], pregnant=patient["pregnant"],
-                           breast_feeding=patient["breast_feeding"], conditions=conditions, engine=engine,
-                           timeout=timeout)
-        except UsageError as exc:
-            raise CdsError(400, str(exc)) from None
-        _REPORTS.put(engine, key, report)
+    try:
+        report = _kept_report(engine, key, lambda: check(
+            list(key[0]), list(key[1]), age=patient["age"], pregnant=patient["pregnant"],
+            breast_feeding=patient["breast_feeding"], conditions=conditions, engine=engine, timeout=timeout))
+    except UsageError as exc:
+        raise CdsError(400, str(exc)) from None
     quotes = {s["n"]: s for s in report["sources"]}
     link = _link(page_url, sorted(drugs), sorted(supplements), patient)
     cards = []
@@ -356,40 +353,29 @@ def _cards(service_id, hook, instance, meds, patient, engine, page_url, timeout)
     return cards
 
 
-class _Reports:
-    """The last :data:`REPORTS` check reports per engine, by what was checked: a CDS client sends
-    the same medication list again and again (order-select on every change of the selection, then
-    order-sign), and an engine's graph does not change while it serves. The cards are made anew
-    from the report each call (their uuids come from the call)."""
-
-    def __init__(self):
-        self._by_engine: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._lock = threading.Lock()
-
-    def get(self, engine, key):
-        with self._lock:
-            try:
-                cache = self._by_engine.get(engine)
-            except TypeError:  # an engine that cannot be weakly referenced: no caching
-                return None
-            if cache is None or key not in cache:
-                return None
-            cache.move_to_end(key)
-            return copy.deepcopy(cache[key])
-
-    def put(self, engine, key, report) -> None:
-        with self._lock:
-            try:
-                cache = self._by_engine.setdefault(engine, OrderedDict())
-            except TypeError:
-                return
-            cache[key] = copy.deepcopy(report)
-            while len(cache) > REPORTS:
-                cache.popitem(last=False)
-
-
+#: Check reports kept per engine, by what was checked: a CDS client sends the same medication
+#: list again and again (order-select on every change of the selection, then order-sign), and an
+#: engine's graph does not change while it serves. The cards are made anew from a report each call.
 REPORTS = 256
-_REPORTS = _Reports()
+_reports: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_reports_lock = threading.Lock()
+
+
+def _kept_report(engine, key, make) -> dict:
+    """The report for ``key`` on ``engine``: a kept one, or ``make()`` kept for next time."""
+    from kg.answers.clinical import _cached
+
+    with _reports_lock:
+        kept = _cached(_reports, engine, OrderedDict)  # (not kept for an engine without weak references)
+        if key in kept:
+            kept.move_to_end(key)
+            return copy.deepcopy(kept[key])
+    report = make()
+    with _reports_lock:
+        kept[key] = copy.deepcopy(report)
+        while len(kept) > REPORTS:
+            kept.popitem(last=False)
+    return report
 
 
 def _recognise(med: Medication, engine, timeout) -> list[tuple[str, str]]:

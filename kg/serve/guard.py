@@ -80,9 +80,14 @@ class _Refusal(Exception):
         self.close = close
 
 
+def _one_line(message: str) -> bytes:
+    """The body of every refusal: ``message`` as one line of plain text."""
+    return (" ".join(message.split()) + "\n").encode("utf-8")
+
+
 def refusal_bytes(status: int, message: str, *, extra: str = "") -> bytes:
     """A whole HTTP/1.1 answer: ``message`` as one line of plain text, then the connection closes."""
-    body = (" ".join(message.split()) + "\n").encode("utf-8")
+    body = _one_line(message)
     return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: text/plain; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n{extra}Connection: close\r\n\r\n"
             ).encode("ascii") + body
@@ -524,7 +529,7 @@ async def _relay(send, answer) -> None:
 
 
 async def _send_refusal(send, refusal: _Refusal) -> None:
-    body = (" ".join(refusal.message.split()) + "\n").encode("utf-8")
+    body = _one_line(refusal.message)
     headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
                (b"x-content-type-options", b"nosniff")]
     if refusal.close:
